@@ -1,0 +1,217 @@
+"""The schema model: dataclasses for enums, tables, columns, indexes and relations.
+
+The engine folds the answers' changelog into these objects; templates read
+them (and the per-language spellings they expose) and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import literals, names
+from .types import ARRAY, TYPES
+
+
+@dataclass
+class Enum:
+    name: str
+    values: list[str]
+    created_in: str = ""  # file stem of the migration that creates it
+
+    @property
+    def cls(self) -> str:
+        """Class name in Python and Rust (``order_status`` -> ``OrderStatus``)."""
+        return names.pascal(self.name)
+
+    @property
+    def ts(self) -> str:
+        """Name of the Drizzle ``pgEnum`` constant (``orderStatusEnum``)."""
+        return names.camel(self.name) + "Enum"
+
+    @property
+    def members(self) -> list[tuple[str, str]]:
+        """(MEMBER_NAME, label) pairs; member names are unique identifiers."""
+        taken: set[str] = set()
+        return [(names.enum_member(v, taken), v) for v in self.values]
+
+    @property
+    def variants(self) -> list[tuple[str, str]]:
+        """(PascalVariant, label) pairs for Rust."""
+        return [(names.pascal(m.lower()), v) for m, v in self.members]
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    base: str  # key of TYPES
+    array: bool = False
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    dimensions: int | None = None
+    enum: Enum | None = None
+
+    def spell(self, language: str) -> str:
+        """This type in one language (a field of ``TypeSpec``)."""
+        spec = TYPES[self.base]
+        params = {
+            "length": self.length, "precision": self.precision,
+            "scale": self.scale if self.scale is not None else 0,
+            "dimensions": self.dimensions, "col": "{col}",
+        }
+        if self.enum is not None:
+            params.update(enum=self.enum.name, Enum=self.enum.cls, enumTs=self.enum.ts,
+                          enum_q=repr(self.enum.name))
+        inner = getattr(spec, language).format(**params)
+        if self.array and language in ARRAY:
+            inner = ARRAY[language].format(inner=inner)
+        return inner
+
+    @property
+    def sql(self) -> str:
+        return self.spell("sql")
+
+    @property
+    def label(self) -> str:
+        """The type as written in the answers (for messages)."""
+        base = self.enum.name if self.enum else self.base
+        return base + ("[]" if self.array else "")
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    column: str
+    target: str  # table in the public schema, or "auth.users"
+    on_delete: str = "no action"  # SQL spelling, lower case
+    target_column: str = "id"
+
+    @property
+    def target_sql(self) -> str:
+        return self.target if "." in self.target else f"public.{self.target}"
+
+
+@dataclass
+class Column:
+    name: str
+    type: ColumnType
+    nullable: bool = True
+    default: literals.Default | None = None
+    unique: bool = False
+    primary_key: bool = False
+    references: ForeignKey | None = None
+    managed: bool = False  # set by the database (id, timestamps): not in Create models
+
+    @property
+    def py(self) -> str:
+        return names.python_name(self.name)
+
+    @property
+    def ts(self) -> str:
+        return names.ts_name(self.name)
+
+    @property
+    def rust(self) -> str:
+        return names.rust_name(self.name)
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not None
+
+    @property
+    def optional_on_insert(self) -> bool:
+        """True when an insert may leave the column out."""
+        return self.nullable or self.has_default
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    method: str = "btree"  # btree | hnsw | ivfflat | gin
+    opclass: str | None = None  # e.g. vector_cosine_ops (for vector indexes)
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    command: str  # select | insert | update | delete
+    roles: tuple[str, ...]
+    using: str | None  # SQL expression, built by the engine from validated names
+    check: str | None
+
+
+@dataclass(frozen=True)
+class RelationEnd:
+    """One side of a relation as an ORM sees it from ``table``."""
+
+    name: str  # attribute name on this table's model
+    kind: str  # "one" (many-to-one side) | "many"
+    target: str  # table name
+    back: str | None  # attribute name on the target's model
+    fk_column: str | None = None  # for "one": the local FK column
+    through: str | None = None  # junction table for many-to-many
+
+
+@dataclass
+class Table:
+    name: str
+    workspace: str
+    columns: list[Column] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    primary_key: tuple[str, ...] = ("id",)
+    tenant: bool = False
+    soft_delete: bool = False
+    timestamps: bool = False
+    owner: bool = False
+    public_read: bool = False
+    junction_of: tuple[str, str] | None = None
+    model: str = ""  # singular PascalCase class name
+    relations: list[RelationEnd] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)
+    created_in: str = ""
+    core: bool = False  # organizations / organization_members (made by 00001)
+    checks: list[tuple[str, str]] = field(default_factory=list)  # (name, SQL) from the engine
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def foreign_keys(self) -> list[ForeignKey]:
+        return [c.references for c in self.columns if c.references is not None]
+
+    @property
+    def unique_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.unique]
+
+    @property
+    def enums(self) -> list[Enum]:
+        seen: dict[str, Enum] = {}
+        for c in self.columns:
+            if c.type.enum is not None:
+                seen.setdefault(c.type.enum.name, c.type.enum)
+        return list(seen.values())
+
+    @property
+    def type_bases(self) -> set[str]:
+        return {c.type.base for c in self.columns}
+
+    @property
+    def has_arrays(self) -> bool:
+        return any(c.type.array for c in self.columns)
+
+    @property
+    def module(self) -> str:
+        """Python module / Rust module name for the table's model."""
+        return self.name
+
+    def copy(self) -> "Table":
+        """A snapshot whose lists later actions do not change."""
+        return Table(**{**self.__dict__, "columns": list(self.columns),
+                        "indexes": list(self.indexes), "relations": list(self.relations),
+                        "policies": list(self.policies), "checks": list(self.checks)})
+
+
+def type_params(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: raw[k] for k in ("length", "precision", "scale", "dimensions") if k in raw}

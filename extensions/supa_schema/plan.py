@@ -1,0 +1,79 @@
+"""Migration operations: what one changelog entry does to the database.
+
+Each operation is rendered by one macro per target (SQL, Alembic, sqlx); the
+schema state is the fold of all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import Column, Enum, ForeignKey, Index, Table
+
+
+@dataclass(frozen=True)
+class CreateExtension:
+    name: str
+    schema: str = "extensions"
+    kind: str = "create_extension"
+
+
+@dataclass(frozen=True)
+class CreateEnum:
+    enum: Enum
+    kind: str = "create_enum"
+
+
+@dataclass(frozen=True)
+class CreateTable:
+    table: Table  # a snapshot taken when the entry ran
+    kind: str = "create_table"
+
+
+@dataclass(frozen=True)
+class AddColumn:
+    table: str
+    column: Column
+    index: Index | None = None  # foreign keys get an index
+    kind: str = "add_column"
+
+    @property
+    def fk(self) -> ForeignKey | None:
+        return self.column.references
+
+
+@dataclass(frozen=True)
+class CreateIndex:
+    index: Index
+    kind: str = "create_index"
+
+
+Operation = CreateExtension | CreateEnum | CreateTable | AddColumn | CreateIndex
+
+
+@dataclass
+class Migration:
+    """One changelog entry, numbered in its owner's service range."""
+
+    position: int  # index in the answers' changelog
+    name: str
+    workspace: str  # typescript | python | rust
+    prefix: str  # node | python | rust
+    number: int
+    operations: list[Operation] = field(default_factory=list)
+    revision: str = ""  # Alembic revision id (python-owned entries)
+    down_revision: str | None = None
+
+    @property
+    def version(self) -> str:
+        """The five-digit version, e.g. ``00201``."""
+        return f"{self.number:05d}"
+
+    @property
+    def stem(self) -> str:
+        """``00201_python_add_sku``: the Supabase migration's file name without ``.sql``."""
+        return f"{self.version}_{self.prefix}_{self.name}"
+
+    @property
+    def label(self) -> str:
+        return f"migrations[{self.position}] '{self.name}' ({self.stem})"

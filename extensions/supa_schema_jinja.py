@@ -1,0 +1,99 @@
+"""Jinja adapter: exposes the schema engine to the Copier templates.
+
+Loaded by copier-template-extensions from ``copier.yml``. It adds:
+
+- ``supa`` to every template's context: the ``Project`` built from the answers
+  (computed once per distinct answers, so rendering hundreds of files folds the
+  changelog once);
+- ``supa_validate(...)``, used by the ``migrations`` question's validator so bad
+  answers stop Copier before any file is written;
+- quoting filters for each target language.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from copier_template_extensions import ContextHook
+from jinja2 import pass_context
+from jinja2.ext import Extension
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _engine():
+    """Import the engine that ships beside this file.
+
+    ``copier update`` renders two template versions in one process; each must
+    use its own engine, never one cached from the other version.
+    """
+    current = sys.modules.get("supa_schema")
+    if current is not None and Path(current.__file__).resolve().parent.parent != _HERE:
+        for name in [n for n in sys.modules if n == "supa_schema" or n.startswith("supa_schema.")]:
+            del sys.modules[name]
+    if str(_HERE) not in sys.path or sys.path[0] != str(_HERE):
+        sys.path.insert(0, str(_HERE))
+    try:
+        return importlib.import_module("supa_schema")
+    finally:
+        sys.path.remove(str(_HERE))
+
+
+ENGINE = _engine()
+from supa_schema import literals  # noqa: E402  (imported by _engine above)
+
+ANSWER_KEYS = ("project_name", "languages", "multi_tenant", "migrations",
+               "typescript_orm", "python_orm", "rust_orm",
+               "typescript_path", "python_path", "rust_path")
+_cache: dict[str, Any] = {}
+
+
+def _key(answers: dict[str, Any]) -> str:
+    return json.dumps({k: answers.get(k) for k in ANSWER_KEYS}, sort_keys=True, default=str)
+
+
+def project_for(answers: dict[str, Any]):
+    """The engine's Project for these answers (memoised)."""
+    key = _key(answers)
+    if key not in _cache:
+        if len(_cache) > 8:
+            _cache.clear()
+        _cache[key] = ENGINE.build(answers)
+    return _cache[key]
+
+
+@pass_context
+def supa_validate(context) -> str:
+    """Empty when the answers are valid, else the engine's message (for Copier validators)."""
+    try:
+        project_for(context.get_all())
+    except ENGINE.SchemaError as err:
+        return str(err)
+    return ""
+
+
+class SupaSchemaContext(ContextHook):
+    """Puts ``supa`` (the engine's Project) into every template's context."""
+
+    def hook(self, context: dict[str, Any]) -> None:
+        if "migrations" in context and "languages" in context:
+            context["supa"] = project_for(context)
+
+
+class SupaSchemaFilters(Extension):
+    """Quoting filters and the validator function."""
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.filters.update(
+            sql_string=literals.sql_string,
+            py_string=literals.py_string,
+            ts_string=literals.ts_string,
+            ts_template=literals.ts_template,
+            rust_string=literals.rust_string,
+        )
+        environment.globals["supa_validate"] = supa_validate

@@ -1,0 +1,76 @@
+"""An embedded PostgreSQL with Supabase's roles and auth schema, and migration replay.
+
+This recreates what `supabase db reset` does without Docker: start a local
+PostgreSQL 16 (with pgvector) from the ``pgserver`` wheel, give a fresh
+database Supabase's roles, ``auth.users``, ``auth.uid()`` and grants, then
+apply every file of ``supabase/migrations`` in file-name order.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import psycopg
+
+BASE_SQL = resources.files(__package__).joinpath("supabase_base.sql").read_text()
+
+
+class MigrationFailed(RuntimeError):
+    """A migration file did not apply; the message names the file."""
+
+
+@dataclass
+class Server:
+    """A running local PostgreSQL cluster."""
+
+    handle: object
+    socket_dir: str
+
+    def uri(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@/{database}?host={self.socket_dir}"
+
+    def create_database(self, name: str) -> str:
+        """Create (or recreate) an empty database with Supabase's base objects; return its URI."""
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name):
+            raise ValueError(f"bad database name {name!r}")
+        with psycopg.connect(self.uri(), autocommit=True) as conn:
+            conn.execute(f"drop database if exists {name} with (force)")
+            conn.execute(f"create database {name}")
+            conn.execute(f'alter database {name} set search_path = "$user", public, extensions')
+        uri = self.uri(name)
+        with psycopg.connect(uri, autocommit=True) as conn:
+            conn.execute(BASE_SQL)
+        return uri
+
+
+def start(data_dir: str | Path | None = None) -> Server:
+    """Start (or reuse) an embedded PostgreSQL whose data lives in ``data_dir``."""
+    import pgserver  # imported here: only commands that need a database pay for it
+
+    path = Path(data_dir or tempfile.mkdtemp(prefix="supa-schema-pg-"))
+    path.mkdir(parents=True, exist_ok=True)
+    handle = pgserver.get_server(str(path), cleanup_mode="stop")
+    socket_dir = re.search(r"host=([^&]+)", handle.get_uri()).group(1)
+    return Server(handle, socket_dir)
+
+
+def migration_files(repo: Path) -> list[Path]:
+    """``supabase/migrations/*.sql`` in file-name order, as the Supabase CLI applies them."""
+    return sorted((repo / "supabase" / "migrations").glob("*.sql"), key=lambda p: p.name)
+
+
+def apply_migrations(uri: str, repo: Path) -> list[Path]:
+    """Apply every migration of ``repo`` in order, each in its own transaction."""
+    files = migration_files(repo)
+    with psycopg.connect(uri, autocommit=True) as conn:
+        for path in files:
+            try:
+                with conn.transaction():
+                    conn.execute(path.read_text())
+            except psycopg.Error as err:
+                raise MigrationFailed(f"{path.name} failed: {err}".strip()) from err
+    return files

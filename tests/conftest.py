@@ -1,0 +1,81 @@
+"""Shared fixtures: each example is rendered once per session and migrated once.
+
+Rendering goes through the real `copier copy`; databases are real PostgreSQL
+(the pgserver wheel) prepared like `supabase db reset`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+sys.path.insert(0, str(ROOT / "extensions"))
+sys.path.insert(0, str(ROOT / "src"))
+
+from supa_schema_cli import database  # noqa: E402
+
+EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yml"))
+
+
+def copier_copy(answers: dict | Path, dst: Path, *, check: bool = True,
+                template: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run the real `copier copy` CLI non-interactively into ``dst``."""
+    if isinstance(answers, dict):
+        data_file = dst.parent / f"{dst.name}.answers.yml"
+        data_file.write_text(yaml.safe_dump(answers, sort_keys=False))
+    else:
+        data_file = answers
+    cmd = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet",
+           "--vcs-ref", "HEAD", "--data-file", str(data_file), str(template), str(dst)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"copier copy failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def pg(tmp_path_factory) -> database.Server:
+    """One embedded PostgreSQL for the whole session."""
+    return database.start(tmp_path_factory.mktemp("pgdata"))
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory):
+    """Render an example (by name) once per session; returns its repo path."""
+    cache: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in cache:
+            dst = tmp_path_factory.mktemp(f"repo-{name}") / "repo"
+            copier_copy(EXAMPLES / f"{name}.yml", dst)
+            cache[name] = dst
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def migrated(pg, rendered):
+    """A fresh database per example with every migration applied; returns its URI."""
+    cache: dict[str, str] = {}
+
+    def get(name: str) -> str:
+        if name not in cache:
+            uri = pg.create_database(f"ex_{name}")
+            database.apply_migrations(uri, rendered(name))
+            cache[name] = uri
+        return cache[name]
+
+    return get
+
+
+def load_example(name: str) -> dict:
+    return yaml.safe_load((EXAMPLES / f"{name}.yml").read_text())
