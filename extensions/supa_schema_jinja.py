@@ -44,7 +44,7 @@ def _engine():
 
 
 ENGINE = _engine()
-from supa_schema import literals  # noqa: E402  (imported by _engine above)
+from supa_schema import literals, names  # noqa: E402  (imported by _engine above)
 
 ANSWER_KEYS = ("project_name", "languages", "multi_tenant", "migrations",
                "typescript_orm", "python_orm", "rust_orm",
@@ -92,6 +92,9 @@ class SupaSchemaFilters(Extension):
         environment.filters.update(
             sql_string=literals.sql_string,
             py_string=literals.py_string,
+            py_block=literals.py_block,
+            sa_text=literals.sa_text,
+            py_name=names.python_name,
             ts_string=literals.ts_string,
             ts_template=literals.ts_template,
             rust_string=literals.rust_string,

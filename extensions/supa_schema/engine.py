@@ -43,7 +43,10 @@ ON_DELETE = ("cascade", "restrict", "set null", "set default", "no action")
 RELATION_KINDS = ("one-to-many", "many-to-one", "many-to-many")
 VECTOR_OPS = {"cosine": "vector_cosine_ops", "l2": "vector_l2_ops", "ip": "vector_ip_ops"}
 CORE_TABLES = ("organizations", "organization_members")
-RESERVED_TABLES = CORE_TABLES + ("alembic_version", "_sqlx_migrations", "users")
+# Tenancy tables, migration tools' tables, and names of generated modules that
+# sit beside the per-table modules (Python's base.py/enums.py, Rust's mod.rs).
+RESERVED_TABLES = CORE_TABLES + ("alembic_version", "_sqlx_migrations", "users", "base", "enums",
+                                 "mod", "schema", "relations", "types")
 ORM_REDIRECT = ("This command requires an ORM. Use `/kodo supa-migrate` for standard "
                 "Supabase-only migrations.")
 
@@ -466,7 +469,8 @@ class _Builder:
                                  ("user_id",))]
         members.relations = [RelationEnd("organization", "one", "organizations", "members",
                                          "org_id")]
-        org.relations = [RelationEnd("members", "many", "organization_members", "organization")]
+        org.relations = [RelationEnd("members", "many", "organization_members", "organization",
+                                     "org_id")]
         for t in (org, members):
             t.policies = rls.core_policies(t)
             self.p.tables[t.name] = t
@@ -751,8 +755,8 @@ class _Builder:
                    literals.Default("now()", expression=True), managed=True),
         ]
         table.indexes = [self.fk_index(table, right)]
-        src.relations.append(RelationEnd(attr, "many", dst.name, back, None, through))
-        dst.relations.append(RelationEnd(back, "many", src.name, attr, None, through))
+        src.relations.append(RelationEnd(attr, "many", dst.name, back, None, through, left, right))
+        dst.relations.append(RelationEnd(back, "many", src.name, attr, None, through, right, left))
         self.check_relation_names(src)
         self.check_relation_names(dst)
         table.policies = rls.policies_for(table, self.p.tables)

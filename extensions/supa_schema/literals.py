@@ -11,6 +11,7 @@ import datetime
 import decimal
 import json
 import math
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,18 @@ def sql_string(value: str) -> str:
 def py_string(value: str) -> str:
     """A Python string literal."""
     return repr(value)
+
+
+def py_block(value: str) -> str:
+    """A readable Python literal for a block of text (triple-quoted when that is exact)."""
+    if '"""' in value or "\\" in value or value.endswith('"') or "\r" in value:
+        return repr(value)
+    return '"""\n' + value + '\n"""'
+
+
+def sa_text(value: str) -> str:
+    """SQL for ``sqlalchemy.text()``: colons that would start a bind parameter are escaped."""
+    return re.sub(r"(?<![:\w\\]):(?=\w)", r"\\:", value)
 
 
 def ts_string(value: str) -> str:

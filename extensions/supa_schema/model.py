@@ -150,8 +150,10 @@ class RelationEnd:
     kind: str  # "one" (many-to-one side) | "many"
     target: str  # table name
     back: str | None  # attribute name on the target's model
-    fk_column: str | None = None  # for "one": the local FK column
+    fk_column: str | None = None  # the FK column (on this table for "one", on target for "many")
     through: str | None = None  # junction table for many-to-many
+    local_key: str | None = None  # junction column pointing at this table
+    remote_key: str | None = None  # junction column pointing at the target
 
 
 @dataclass

@@ -74,7 +74,8 @@ TYPES: dict[str, TypeSpec] = {
         TypeSpec("bytea", "bytea", "sa.LargeBinary", "bytes", "bytes",
                  "bytea('{col}')", "bytea", "string", "Vec<u8>", literal="none"),
         TypeSpec("vector", "extensions.vector({dimensions})", "Vector({dimensions})", "Any",
-                 "Embedding[{dimensions}]",
+                 "Annotated[list[float], BeforeValidator(as_float_list), "
+                 "Field(min_length={dimensions}, max_length={dimensions})]",
                  "vector('{col}', {{ dimensions: {dimensions} }})", "vector", "string",
                  "pgvector::Vector",
                  params=("dimensions",), required_params=("dimensions",), array_ok=False,
