@@ -68,11 +68,16 @@ def project_for(answers: dict[str, Any]):
 
 @pass_context
 def supa_validate(context) -> str:
-    """Empty when the answers are valid, else the engine's message (for Copier validators)."""
+    """Validate all answers before Copier renders anything.
+
+    Returns the engine's message (which names the entry) for bad answers:
+    interactive Copier shows it and asks again; with --defaults Copier stops
+    with "Validation error for question 'migrations'" before writing a file.
+    """
     try:
         project_for(context.get_all())
     except ENGINE.SchemaError as err:
-        return str(err)
+        return f"supa-schema: {err}"
     return ""
 
 
@@ -81,7 +86,12 @@ class SupaSchemaContext(ContextHook):
 
     def hook(self, context: dict[str, Any]) -> None:
         if "migrations" in context and "languages" in context:
-            context["supa"] = project_for(context)
+            try:
+                context["supa"] = project_for(context)
+            except ENGINE.SchemaError:
+                # Questions are still being answered; the `migrations` validator
+                # reports the problem before anything is rendered.
+                pass
 
 
 class SupaSchemaFilters(Extension):

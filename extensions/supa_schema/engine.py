@@ -436,10 +436,13 @@ class _Builder:
     def scan_creators(self) -> None:
         for m in self.entries:
             for action in self.raw[m.position].get("actions") or []:
-                if isinstance(action, Mapping):
-                    for key in ("enum", "table"):
-                        if isinstance(action.get(key), str):
-                            self.creators.setdefault(action[key], m)
+                if not isinstance(action, Mapping):
+                    continue
+                if isinstance(action.get("enum"), str):
+                    self.creators.setdefault(action["enum"], m)
+                elif isinstance(action.get("table"), str) and not any(
+                        k in action for k in ("column", "index", "relation")):
+                    self.creators.setdefault(action["table"], m)
 
     def core_tables(self) -> None:
         uid = ColumnType("uuid")
