@@ -1,0 +1,1 @@
+-- Seed data for local development, loaded by `supabase db reset` after the migrations.
