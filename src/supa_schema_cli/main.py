@@ -95,7 +95,8 @@ def check(repo: Path = typer.Option(Path("."), help="The generated repo"),
             console.print(f"{name}: no ORM, SQL migrations only")
             continue
         if not path.is_dir():
-            fail(f"{name}: workspace directory {path} is missing")
+            console.print(f"[yellow]{name}: no generated workspace at {path}[/yellow]")
+            continue
         env = {"DATABASE_URL": uri}
         if orm == "sqlalchemy":
             env["PYTHONPATH"] = str(path / "src")
