@@ -79,3 +79,24 @@ def migrated(pg, rendered):
 
 def load_example(name: str) -> dict:
     return yaml.safe_load((EXAMPLES / f"{name}.yml").read_text())
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory) -> Path:
+    """The working tree committed into a scratch git repo.
+
+    `copier update` needs the commit recorded in `.copier-answers.yml` to exist
+    in the template; a dirty checkout would record a throw-away commit.
+    """
+    dst = tmp_path_factory.mktemp("template") / "supa-schema"
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            check=True, capture_output=True, text=True).stdout.split("\0")
+    for rel in filter(None, listed):
+        src = ROOT / rel
+        if src.is_file():
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst / rel)
+    for cmd in (["init", "-q"], ["add", "-A"],
+                ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "t"]):
+        subprocess.run(["git", *cmd], cwd=dst, check=True, capture_output=True)
+    return dst

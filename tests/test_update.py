@@ -1,0 +1,125 @@
+"""Schema evolution through the real `copier update`.
+
+A repo scaffolded from the first k entries, committed and hand-edited, gets
+entry k+1: existing migrations keep their bytes, the new files land in the
+owner's range, hand edits survive without conflicts, and the result equals a
+fresh copy of k+1 entries apart from those edits.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, copier_copy, load_example
+
+METHOD = '''
+    def display_price(self) -> str:
+        """A hand-written method kept across updates."""
+        return f"{self.price:.2f}"
+'''
+HELPER = '''
+
+def is_expensive(product: "ProductRead") -> bool:
+    """A hand-written helper kept across updates."""
+    return product.price > 100
+'''
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def snapshot(repo: Path) -> dict[str, bytes]:
+    return {p.relative_to(repo).as_posix(): p.read_bytes() for p in sorted(repo.rglob("*"))
+            if p.is_file() and ".git" not in p.parts and "__pycache__" not in p.parts}
+
+
+def migration_files(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {k: v for k, v in files.items()
+            if k.startswith("supabase/migrations/") or "/alembic/versions/" in k
+            or "/migrations/" in k or "/drizzle/" in k}
+
+
+def answers_with(entries: int) -> dict:
+    answers = load_example("saas")
+    answers["migrations"] = copy.deepcopy(answers["migrations"][:entries])
+    return answers
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_update_adds_one_entry_and_keeps_everything_else(k, tmp_path, template_repo):
+    repo = tmp_path / "repo"
+    copier_copy(answers_with(k), repo, template=template_repo)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "scaffold")
+    model = repo / "apps/python/src/db/models/products.py"
+    schema = repo / "apps/python/src/schemas/products.py"
+    model.write_text(model.read_text() + METHOD)
+    schema.write_text(schema.read_text() + HELPER)
+    (repo / "NOTES.md").write_text("our own file\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "hand edits")
+    before = snapshot(repo)
+
+    data = tmp_path / "answers.yml"
+    data.write_text(yaml.safe_dump(answers_with(k + 1), sort_keys=False))
+    result = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--trust", "--defaults", "--quiet",
+         "--vcs-ref", "HEAD", "--conflict", "inline", "--data-file", str(data)],
+        cwd=repo, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    after = snapshot(repo)
+
+    # No existing migration changed a byte.
+    old = migration_files(before)
+    assert {k_: after.get(k_) for k_ in old} == old
+    # The new entry's files are exactly those a fresh render adds, in the owner's range.
+    added = sorted(set(migration_files(after)) - set(old))
+    entry = answers_with(k + 1)["migrations"][k]
+    prefix = {"typescript": "001", "python": "002", "rust": "003"}[entry["workspace"]]
+    new_sql = [a for a in added if a.startswith("supabase/migrations/")]
+    assert len(new_sql) == 1 and Path(new_sql[0]).name.startswith(prefix)
+    assert new_sql[0].endswith(f"_{entry['name']}.sql")
+    # Hand edits survived without conflict markers.
+    assert METHOD in after["apps/python/src/db/models/products.py"].decode()
+    assert HELPER in after["apps/python/src/schemas/products.py"].decode()
+    assert after["NOTES.md"] == b"our own file\n"
+    assert not [name for name, body in after.items() if b"<<<<<<<" in body]
+    # Apart from the edits, the repo equals a fresh copy of k+1 entries.
+    fresh_dir = tmp_path / "fresh"
+    copier_copy(answers_with(k + 1), fresh_dir, template=template_repo)
+    fresh = snapshot(fresh_dir)
+    edited = {"apps/python/src/db/models/products.py", "apps/python/src/schemas/products.py",
+              "NOTES.md", ".copier-answers.yml"}
+    assert sorted(set(after) - edited) == sorted(set(fresh) - edited)
+    assert [n for n in set(fresh) - edited if fresh[n] != after[n]] == []
+    assert after["apps/python/src/db/models/products.py"].decode().replace(METHOD, "") == \
+        fresh["apps/python/src/db/models/products.py"].decode()
+
+
+def test_update_refuses_bad_new_entry_and_leaves_repo_clean(tmp_path, template_repo):
+    repo = tmp_path / "repo"
+    copier_copy(answers_with(1), repo, template=template_repo)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "scaffold")
+    bad = answers_with(1)
+    bad["migrations"].append({"name": "oops", "workspace": "python",
+                              "actions": [{"column": "x", "table": "nope", "type": "text"}]})
+    data = tmp_path / "answers.yml"
+    data.write_text(yaml.safe_dump(bad, sort_keys=False))
+    result = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--trust", "--defaults", "--quiet",
+         "--vcs-ref", "HEAD", "--data-file", str(data)], cwd=repo, capture_output=True,
+        text=True)
+    assert result.returncode != 0
+    assert "migrations[1] 'oops'" in result.stderr and "unknown table 'nope'" in result.stderr
+    assert git(repo, "status", "--porcelain") == ""
