@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,18 @@ def copier_copy(answers: dict | Path, dst: Path, *, check: bool = True,
 
 
 @pytest.fixture(scope="session")
-def pg(tmp_path_factory) -> database.Server:
-    """One embedded PostgreSQL for the whole session."""
-    return database.start(tmp_path_factory.mktemp("pgdata"))
+def pg():
+    """One embedded PostgreSQL for the whole session.
+
+    Its data lives outside pytest's temporary tree: pytest resets that tree's
+    permissions when another session starts, which the server (running as its
+    own user) would not survive.
+    """
+    data = tempfile.mkdtemp(prefix="supa-schema-pg-")
+    server = database.start(data)
+    yield server
+    server.handle.cleanup()
+    shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
