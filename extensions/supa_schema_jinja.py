@@ -44,7 +44,7 @@ def _engine():
 
 
 ENGINE = _engine()
-from supa_schema import literals, names  # noqa: E402  (imported by _engine above)
+from supa_schema import literals, names, pylayout  # noqa: E402  (imported by _engine above)
 
 ANSWER_KEYS = ("project_name", "languages", "multi_tenant", "migrations",
                "typescript_orm", "python_orm", "rust_orm",
@@ -109,4 +109,11 @@ class SupaSchemaFilters(Extension):
             ts_template=literals.ts_template,
             rust_string=literals.rust_string,
         )
-        environment.globals["supa_validate"] = supa_validate
+        environment.globals.update(
+            supa_validate=supa_validate,
+            py_call=pylayout.call,
+            py_kw=pylayout.kw,
+            py_layout=pylayout.layout,
+            py_tuple=pylayout.layout_tuple,
+            py_import=pylayout.import_from,
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -210,7 +211,11 @@ def test_random_valid_changelogs_render_apply_and_agree(answers, pg, tmp_path_fa
             "select tablename from pg_tables where schemaname = 'public'")}
     assert tables == set(project.tables)
     if "python" in answers["languages"]:
-        alembic_check(root / "a" / project.workspaces["python"].path, uri)
+        workspace = root / "a" / project.workspaces["python"].path
+        alembic_check(workspace, uri)
+        formatted = subprocess.run([sys.executable, "-m", "ruff", "format", "--check",
+                                    str(workspace)], capture_output=True, text=True)
+        assert formatted.returncode == 0, formatted.stdout
     with psycopg.connect(pg.uri(), autocommit=True) as conn:
         conn.execute(f"drop database {dbname} with (force)")
 

@@ -50,14 +50,32 @@ def sql_string(value: str) -> str:
 
 
 def py_string(value: str) -> str:
-    """A Python string literal."""
-    return repr(value)
+    """A Python string literal, quoted as Ruff's formatter prefers.
+
+    Double quotes unless the text holds more double than single quotes.
+    """
+    quote = "'" if value.count('"') > value.count("'") else '"'
+    out = []
+    for ch in value:
+        if ch == "\\" or ch == quote:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif not ch.isprintable():
+            out.append(repr(ch)[1:-1])
+        else:
+            out.append(ch)
+    return quote + "".join(out) + quote
 
 
 def py_block(value: str) -> str:
     """A readable Python literal for a block of text (triple-quoted when that is exact)."""
     if '"""' in value or "\\" in value or value.endswith('"') or "\r" in value:
-        return repr(value)
+        return py_string(value)
     return '"""\n' + value + '\n"""'
 
 

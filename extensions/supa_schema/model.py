@@ -60,8 +60,7 @@ class ColumnType:
             "dimensions": self.dimensions, "col": "{col}",
         }
         if self.enum is not None:
-            params.update(enum=self.enum.name, Enum=self.enum.cls, enumTs=self.enum.ts,
-                          enum_q=repr(self.enum.name))
+            params.update(enum=self.enum.name, Enum=self.enum.cls, enumTs=self.enum.ts)
         inner = getattr(spec, language).format(**params)
         if self.array and language in ARRAY:
             inner = ARRAY[language].format(inner=inner)

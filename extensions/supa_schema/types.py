@@ -39,7 +39,7 @@ TYPES: dict[str, TypeSpec] = {
         TypeSpec("text", "text", "sa.Text", "str", "str",
                  "text('{col}')", "text", "string", "String", literal="string"),
         TypeSpec("varchar", "varchar({length})", "sa.String({length})", "str",
-                 "Annotated[str, Field(max_length={length})]",
+                 "VarChar({length})",
                  "varchar('{col}', {{ length: {length} }})", "varchar", "string", "String",
                  params=("length",), required_params=("length",), literal="string"),
         TypeSpec("smallint", "smallint", "sa.SmallInteger", "int", "int",
@@ -51,7 +51,7 @@ TYPES: dict[str, TypeSpec] = {
                  literal="int64"),
         TypeSpec("numeric", "numeric({precision}, {scale})", "sa.Numeric({precision}, {scale})",
                  "decimal.Decimal",
-                 "Annotated[decimal.Decimal, Field(max_digits={precision}, decimal_places={scale})]",
+                 "Numeric({precision}, {scale})",
                  "numeric('{col}', {{ precision: {precision}, scale: {scale} }})", "numeric",
                  "number", "rust_decimal::Decimal",
                  params=("precision", "scale"), required_params=("precision",), literal="decimal"),
@@ -74,15 +74,13 @@ TYPES: dict[str, TypeSpec] = {
         TypeSpec("bytea", "bytea", "sa.LargeBinary", "bytes", "bytes",
                  "bytea('{col}')", "bytea", "string", "Vec<u8>", literal="none"),
         TypeSpec("vector", "extensions.vector({dimensions})", "Vector({dimensions})", "Any",
-                 "Annotated[list[float], BeforeValidator(as_float_list), "
-                 "Field(min_length={dimensions}, max_length={dimensions})]",
+                 "FloatVector({dimensions})",
                  "vector('{col}', {{ dimensions: {dimensions} }})", "vector", "string",
                  "pgvector::Vector",
                  params=("dimensions",), required_params=("dimensions",), array_ok=False,
                  literal="none"),
         # Declared enums; ``{enum}`` etc. come from the enum the column names.
-        TypeSpec("enum", "public.{enum}", "pg.ENUM({Enum}, name={enum_q}, create_type=False, "
-                 "values_callable=enum_values)", "{Enum}", "{Enum}",
+        TypeSpec("enum", "public.{enum}", "{Enum}Type", "{Enum}", "{Enum}",
                  "{enumTs}('{col}')", "", "Database[\"public\"][\"Enums\"][\"{enum}\"]",
                  "{Enum}", literal="enum"),
     ]

@@ -26,7 +26,9 @@ def database_url() -> URL:
     """DATABASE_URL in libpq URI form, driven by psycopg 3."""
     raw = os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
     if not raw:
-        raise RuntimeError("Set DATABASE_URL, e.g. postgresql://postgres:postgres@127.0.0.1:54322/postgres")
+        raise RuntimeError(
+            "Set DATABASE_URL, e.g. postgresql://postgres:postgres@127.0.0.1:54322/postgres"
+        )
     url = make_url(raw.replace("postgres://", "postgresql://", 1))
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
@@ -64,7 +66,9 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     section = config.get_section(config.config_ini_section, {})
     section["sqlalchemy.url"] = database_url().render_as_string(hide_password=False)
-    connectable = engine_from_config(section, prefix="sqlalchemy.", poolclass=pool.NullPool)
+    connectable = engine_from_config(
+        section, prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
     with connectable.connect() as connection:
         context.configure(connection=connection, **OPTIONS)
         with context.begin_transaction():
