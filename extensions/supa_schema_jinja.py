@@ -105,6 +105,7 @@ class SupaSchemaFilters(Extension):
             py_block=literals.py_block,
             sa_text=literals.sa_text,
             py_name=names.python_name,
+            camel=names.camel,
             ts_string=literals.ts_string,
             ts_template=literals.ts_template,
             rust_string=literals.rust_string,

@@ -211,6 +211,23 @@ BAD_ANSWERS = {
     "tenant table in a single-tenant project": (
         [entry("first", "python", {"table": "t", "tenant": True})],
         "migrations[0] 'first'", "multi-tenant"),
+    "typescript export name collision": (
+        [entry("first", "typescript", {"enum": "mood", "values": ["x"]}, {"table": "mood_enum"})],
+        "migrations[0] 'first'", "exported from schema.ts as 'moodEnum'"),
+    "relations export collision": (
+        [entry("first", "typescript", {"table": "products"}, {"table": "products_relations"})],
+        "migrations[0] 'first'", "as 'productsRelations'"),
+    "enum value listed twice": (
+        [entry("first", "python", {"enum": "mood", "values": ["a", "a"]})],
+        "migrations[0] 'first'", "listed twice"),
+    "self relation without a name": (
+        [entry("first", "python", {"table": "people"},
+               {"relation": "many-to-one", "from": "people", "to": "people"})],
+        "migrations[0] 'first'", "needs a `name`"),
+    "required column added without default": (
+        [entry("first", "python", PRODUCTS,
+               {"column": "sku", "table": "products", "type": "text", "required": True})],
+        "migrations[0] 'first'", "give it a `default`"),
     "duplicate migration name": (
         [entry("same", "python", PRODUCTS), entry("same", "typescript", {"table": "u"})],
         "migrations[1] 'same'", "already used"),

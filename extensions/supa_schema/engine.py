@@ -432,6 +432,25 @@ class _Builder:
                 getattr(self, f"do_{kind}")(action, m)
         for t in self.p.tables.values():
             self.check_relation_names(t)
+        self.check_ts_exports()
+
+    def check_ts_exports(self) -> None:
+        """Exported names of schema.ts (tables, enums, relations, row types) must not clash."""
+        seen: dict[str, str] = {"authUsers": "Supabase's auth.users", "bytea": "the bytea type"}
+        for what, name in (
+            *((f"enum '{e.name}'", e.ts) for e in self.p.enums.values()),
+            *((f"table '{t.name}'", t.ts) for t in self.p.tables.values()),
+            *((f"relations of table '{t.name}'", f"{t.ts}Relations")
+              for t in self.p.tables.values()),
+            *((f"insert type of table '{t.name}'", f"New{t.model}")
+              for t in self.p.tables.values()),
+        ):
+            if name in seen:
+                creator = self.creators.get(what.split("'")[1])
+                self.where = creator.label if creator else ""
+                self.fail(f"{what} would be exported from schema.ts as '{name}', which is "
+                          f"already {seen[name]}", "rename the table or enum")
+            seen[name] = what
 
     def scan_creators(self) -> None:
         for m in self.entries:

@@ -207,6 +207,11 @@ class Table:
         """Python module / Rust module name for the table's model."""
         return self.name
 
+    @property
+    def ts(self) -> str:
+        """The table's exported const in the Drizzle schema."""
+        return names.ts_export(self.name)
+
     def copy(self) -> "Table":
         """A snapshot whose lists later actions do not change."""
         return Table(**{**self.__dict__, "columns": list(self.columns),

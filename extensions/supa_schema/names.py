@@ -127,6 +127,15 @@ def ts_name(name: str) -> str:
     return camel(name)
 
 
+def ts_export(name: str) -> str:
+    """The exported const of a table in schema.ts (``order_items`` -> ``orderItems``).
+
+    Words reserved in JavaScript/TypeScript get a ``Table`` suffix.
+    """
+    base = camel(name)
+    return f"{base}Table" if base in TS_RESERVED else base
+
+
 def rust_name(name: str) -> str:
     """Field name in Rust for a SQL column name."""
     if name in RUST_NO_RAW:
