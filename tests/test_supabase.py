@@ -115,7 +115,7 @@ def test_two_renders_of_the_same_answers_are_byte_identical(rendered, tmp_path):
         return {p.relative_to(root).as_posix(): p.read_bytes()
                 for p in sorted(root.rglob("*")) if p.is_file()
                 and p.name != ".copier-answers.yml" and "node_modules" not in p.parts
-                and "target" not in p.parts and "__pycache__" not in p.parts}
+                and not {"target", "__pycache__", "dist"} & set(p.parts)}
 
     a, b = files(first), files(second)
     assert sorted(a) == sorted(b)
