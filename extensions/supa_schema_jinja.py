@@ -109,6 +109,7 @@ class SupaSchemaFilters(Extension):
             ts_string=literals.ts_string,
             ts_template=literals.ts_template,
             rust_string=literals.rust_string,
+            rust_raw=literals.rust_raw,
         )
         environment.globals.update(
             supa_validate=supa_validate,

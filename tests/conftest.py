@@ -110,3 +110,17 @@ def template_repo(tmp_path_factory) -> Path:
                 ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "t"]):
         subprocess.run(["git", *cmd], cwd=dst, check=True, capture_output=True)
     return dst
+
+
+@pytest.fixture(scope="session")
+def fresh_db(pg, rendered):
+    """A new database with every migration of the example applied, for tests that
+    write rows (so unique keys never meet rows other tests wrote)."""
+    counter = iter(range(10**6))
+
+    def get(name: str, purpose: str) -> str:
+        uri = pg.create_database(f"{purpose}_{name}_{next(counter)}"[:63])
+        database.apply_migrations(uri, rendered(name))
+        return uri
+
+    return get

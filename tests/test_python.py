@@ -63,9 +63,9 @@ def test_alembic_check_fails_when_a_model_disagrees(rendered, pg, tmp_path):
 
 
 @pytest.mark.parametrize("example", PY_EXAMPLES)
-def test_every_table_round_trips_through_sqlalchemy_and_pydantic(example, rendered, migrated):
+def test_every_table_round_trips_through_sqlalchemy_and_pydantic(example, rendered, fresh_db):
     ws = workspace(rendered(example))
-    uri = migrated(example)
+    uri = fresh_db(example, "py_rows")
     result = run([sys.executable, str(ROUNDTRIP)], ws, uri)
     assert result.returncode == 0, result.stdout + result.stderr
     from supa_schema import build

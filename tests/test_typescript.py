@@ -162,11 +162,11 @@ def test_drizzle_kit_export_builds_the_same_catalog_as_the_migrations(example, t
 
 
 @pytest.mark.parametrize("example", TS_EXAMPLES)
-def test_every_table_round_trips_through_drizzle(example, ts_workspace, migrated, pg):
+def test_every_table_round_trips_through_drizzle(example, ts_workspace, fresh_db, pg):
     ws = ts_workspace(example)
     built = tsc(ws, "--outDir", "dist")
     assert built.returncode == 0, built.stdout
-    uri = migrated(example)
+    uri = fresh_db(example, "ts_rows")
     dbname = uri.split("@/")[1].split("?")[0]
     script = ws / "roundtrip.mjs"  # ES modules resolve packages from the script's folder
     shutil.copy(ROUNDTRIP, script)

@@ -72,6 +72,14 @@ def py_string(value: str) -> str:
     return quote + "".join(out) + quote
 
 
+def rust_raw(value: str) -> str:
+    """A Rust raw string literal with enough ``#`` that ``value`` cannot end it."""
+    hashes = 1
+    while '"' + "#" * hashes in value:
+        hashes += 1
+    return f'r{"#" * hashes}"{value}"{"#" * hashes}'
+
+
 def py_block(value: str) -> str:
     """A readable Python literal for a block of text (triple-quoted when that is exact)."""
     if '"""' in value or "\\" in value or value.endswith('"') or "\r" in value:

@@ -1,0 +1,3 @@
+//! Models and queries, one module per table.
+
+pub mod models;
