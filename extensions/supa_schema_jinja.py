@@ -44,7 +44,7 @@ def _engine():
 
 
 ENGINE = _engine()
-from supa_schema import literals, names, pylayout  # noqa: E402  (imported by _engine above)
+from supa_schema import history, literals, names, pylayout  # noqa: E402  (imported above)
 
 ANSWER_KEYS = ("project_name", "languages", "multi_tenant", "migrations",
                "typescript_orm", "python_orm", "rust_orm",
@@ -74,11 +74,30 @@ def supa_validate(context) -> str:
     interactive Copier shows it and asks again; with --defaults Copier stops
     with "Validation error for question 'migrations'" before writing a file.
     """
+    answers = context.get_all()
     try:
-        project_for(context.get_all())
+        project_for(answers)
+        recorded = _recorded_migrations(answers)
+        if recorded is not None:
+            history.check_append_only(recorded, answers.get("migrations") or [])
     except ENGINE.SchemaError as err:
         return f"supa-schema: {err}"
     return ""
+
+
+def _recorded_migrations(answers: dict[str, Any]):
+    """The changelog recorded in the destination's answers file (None on a first copy)."""
+    conf = answers.get("_copier_conf") or {}
+    dst, name = conf.get("dst_path"), conf.get("answers_file") or ".copier-answers.yml"
+    if not dst:
+        return None
+    path = Path(str(dst)) / str(name)
+    if not path.is_file():
+        return None
+    import yaml
+
+    recorded = yaml.safe_load(path.read_text()) or {}
+    return recorded.get("migrations") or []
 
 
 class SupaSchemaContext(ContextHook):

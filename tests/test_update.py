@@ -123,3 +123,28 @@ def test_update_refuses_bad_new_entry_and_leaves_repo_clean(tmp_path, template_r
     assert result.returncode != 0
     assert "migrations[1] 'oops'" in result.stderr and "unknown table 'nope'" in result.stderr
     assert git(repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("change", ["edit", "remove"])
+def test_update_refuses_editing_or_removing_an_applied_entry(change, tmp_path, template_repo):
+    repo = tmp_path / "repo"
+    copier_copy(answers_with(2), repo, template=template_repo)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "scaffold")
+    changed = answers_with(3)
+    if change == "edit":
+        changed["migrations"][0]["actions"][1]["soft_delete"] = False
+    else:
+        del changed["migrations"][1]
+    data = tmp_path / "answers.yml"
+    data.write_text(yaml.safe_dump(changed, sort_keys=False))
+    result = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--trust", "--defaults", "--quiet",
+         "--vcs-ref", "HEAD", "--data-file", str(data)], cwd=repo, capture_output=True,
+        text=True)
+    assert result.returncode != 0
+    where = "migrations[0] 'create_catalog'" if change == "edit" else \
+        "migrations[1] 'create_orders'"
+    assert where in result.stderr and "append-only" in result.stderr, result.stderr
+    assert git(repo, "status", "--porcelain") == ""
