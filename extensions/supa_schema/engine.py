@@ -103,6 +103,29 @@ class Project:
         return list(self.tables.values())
 
     @property
+    def tenant_tables(self) -> list[Table]:
+        """Tables whose rows belong to an organization (they get pgTAP RLS tests)."""
+        return [t for t in self.tables.values() if t.tenant]
+
+    def fixture(self, table: Table, tag: str, org: str | None = None, user: str | None = None,
+                parents: str | None = None):
+        """Rows (parents first) giving ``table`` one row in test organization ``org``.
+
+        ``org``/``user`` name test sides ("a", "b"); with ``parents`` only the
+        table's own row is returned, pointing at that side's parent rows.
+        """
+        from .samples import fixed_uuid, fixture_rows
+
+        return fixture_rows(table, self.tables, org=fixed_uuid("org", org or tag),
+                            user=fixed_uuid("user", user or tag), tag=tag, parents=parents)
+
+    @staticmethod
+    def fixed_uuid(*parts: str) -> str:
+        from .samples import fixed_uuid
+
+        return fixed_uuid(*parts)
+
+    @property
     def user_tables(self) -> list[Table]:
         return [t for t in self.tables.values() if not t.core]
 
