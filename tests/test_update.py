@@ -47,6 +47,26 @@ def migration_files(files: dict[str, bytes]) -> dict[str, bytes]:
             or "/migrations/" in k or "/drizzle/" in k}
 
 
+def scaffold(tmp_path: Path, template: Path, entries: int) -> Path:
+    """A committed repo rendered from the first ``entries`` entries of the saas example."""
+    repo = tmp_path / "repo"
+    copier_copy(answers_with(entries), repo, template=template)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "scaffold")
+    return repo
+
+
+def copier_update(repo: Path, answers: dict, tmp_path: Path, *extra: str):
+    """The real `copier update` with ``answers`` as the data file."""
+    data = tmp_path / "answers.yml"
+    data.write_text(yaml.safe_dump(answers, sort_keys=False))
+    return subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--trust", "--defaults", "--quiet",
+         "--vcs-ref", "HEAD", *extra, "--data-file", str(data)],
+        cwd=repo, capture_output=True, text=True)
+
+
 def answers_with(entries: int) -> dict:
     answers = load_example("saas")
     answers["migrations"] = copy.deepcopy(answers["migrations"][:entries])
@@ -55,11 +75,7 @@ def answers_with(entries: int) -> dict:
 
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_update_adds_one_entry_and_keeps_everything_else(k, tmp_path, template_repo):
-    repo = tmp_path / "repo"
-    copier_copy(answers_with(k), repo, template=template_repo)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "scaffold")
+    repo = scaffold(tmp_path, template_repo, k)
     model = repo / "apps/python/src/db/models/products.py"
     schema = repo / "apps/python/src/schemas/products.py"
     model.write_text(model.read_text() + METHOD)
@@ -69,12 +85,7 @@ def test_update_adds_one_entry_and_keeps_everything_else(k, tmp_path, template_r
     git(repo, "commit", "-qm", "hand edits")
     before = snapshot(repo)
 
-    data = tmp_path / "answers.yml"
-    data.write_text(yaml.safe_dump(answers_with(k + 1), sort_keys=False))
-    result = subprocess.run(
-        [sys.executable, "-m", "copier", "update", "--trust", "--defaults", "--quiet",
-         "--vcs-ref", "HEAD", "--conflict", "inline", "--data-file", str(data)],
-        cwd=repo, capture_output=True, text=True)
+    result = copier_update(repo, answers_with(k + 1), tmp_path, "--conflict", "inline")
     assert result.returncode == 0, result.stderr
     after = snapshot(repo)
 
@@ -106,20 +117,11 @@ def test_update_adds_one_entry_and_keeps_everything_else(k, tmp_path, template_r
 
 
 def test_update_refuses_bad_new_entry_and_leaves_repo_clean(tmp_path, template_repo):
-    repo = tmp_path / "repo"
-    copier_copy(answers_with(1), repo, template=template_repo)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "scaffold")
+    repo = scaffold(tmp_path, template_repo, 1)
     bad = answers_with(1)
     bad["migrations"].append({"name": "oops", "workspace": "python",
                               "actions": [{"column": "x", "table": "nope", "type": "text"}]})
-    data = tmp_path / "answers.yml"
-    data.write_text(yaml.safe_dump(bad, sort_keys=False))
-    result = subprocess.run(
-        [sys.executable, "-m", "copier", "update", "--trust", "--defaults", "--quiet",
-         "--vcs-ref", "HEAD", "--data-file", str(data)], cwd=repo, capture_output=True,
-        text=True)
+    result = copier_update(repo, bad, tmp_path)
     assert result.returncode != 0
     assert "migrations[1] 'oops'" in result.stderr and "unknown table 'nope'" in result.stderr
     assert git(repo, "status", "--porcelain") == ""
@@ -127,22 +129,13 @@ def test_update_refuses_bad_new_entry_and_leaves_repo_clean(tmp_path, template_r
 
 @pytest.mark.parametrize("change", ["edit", "remove"])
 def test_update_refuses_editing_or_removing_an_applied_entry(change, tmp_path, template_repo):
-    repo = tmp_path / "repo"
-    copier_copy(answers_with(2), repo, template=template_repo)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "scaffold")
+    repo = scaffold(tmp_path, template_repo, 2)
     changed = answers_with(3)
     if change == "edit":
         changed["migrations"][0]["actions"][1]["soft_delete"] = False
     else:
         del changed["migrations"][1]
-    data = tmp_path / "answers.yml"
-    data.write_text(yaml.safe_dump(changed, sort_keys=False))
-    result = subprocess.run(
-        [sys.executable, "-m", "copier", "update", "--trust", "--defaults", "--quiet",
-         "--vcs-ref", "HEAD", "--data-file", str(data)], cwd=repo, capture_output=True,
-        text=True)
+    result = copier_update(repo, changed, tmp_path)
     assert result.returncode != 0
     where = "migrations[0] 'create_catalog'" if change == "edit" else \
         "migrations[1] 'create_orders'"
