@@ -124,7 +124,9 @@ def changelog_st(draw):
                         if indexable:
                             t["indexes"] = [{"columns": [draw(st.sampled_from(indexable))]}]
                     tables.append({"name": t["table"], "columns": names,
-                                   "indexed": {tuple(i["columns"]) for i in t.get("indexes", [])}})
+                                   "indexed": {tuple(i["columns"]) for i in t.get("indexes", [])},
+                                   "unindexable": {c["name"] for c in cols if str(
+                                       c["type"]).startswith(("vector", "jsonb"))}})
                     actions.append(t)
                 elif choice == "column":
                     t = draw(st.sampled_from(tables))
@@ -133,10 +135,12 @@ def changelog_st(draw):
                     if col.get("required") and "default" not in col:
                         col.pop("required")
                     t["columns"].add(col["name"])
+                    if str(col["type"]).startswith(("vector", "jsonb")):
+                        t["unindexable"].add(col["name"])
                     actions.append({"column": col.pop("name"), "table": t["name"], **col})
                 elif choice == "index":
                     t = draw(st.sampled_from(tables))
-                    cols = sorted(t["columns"])
+                    cols = sorted(t["columns"] - t["unindexable"])
                     c = draw(st.sampled_from(cols))
                     if (c,) in t["indexed"] or c == "id":
                         continue
