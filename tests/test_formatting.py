@@ -57,6 +57,6 @@ def test_generated_workflow_passes_actionlint(example, rendered, actionlint):
 
 def test_generated_makefile_has_the_daily_targets(rendered):
     makefile = (rendered("saas") / "Makefile").read_text()
-    for target in ("db-reset:", "test-db:", "generate:", "sync:", "types:", "check:"):
+    for target in ("db-reset:", "test-db:", "generate:", "types:", "check:"):
         assert target in makefile
     assert "\n\tsupabase db reset\n" in makefile
