@@ -60,3 +60,13 @@ def test_generated_makefile_has_the_daily_targets(rendered):
     for target in ("db-reset:", "test-db:", "generate:", "types:", "check:"):
         assert target in makefile
     assert "\n\tsupabase db reset\n" in makefile
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLE_NAMES if "rust" in languages(e)])
+def test_rust_passes_rustfmt_check_unchanged(example, rendered):
+    ws = rendered(example) / "apps" / "rust"
+    files = sorted(str(p) for p in ws.rglob("*.rs") if "target" not in p.parts)
+    result = subprocess.run(["rustfmt", "--check", "--edition", "2021", *files],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(files) > 5
