@@ -126,10 +126,6 @@ class Project:
         return fixed_uuid(*parts)
 
     @property
-    def user_tables(self) -> list[Table]:
-        return [t for t in self.tables.values() if not t.core]
-
-    @property
     def has_vector(self) -> bool:
         return any("vector" in t.type_bases for t in self.tables.values())
 
@@ -151,9 +147,6 @@ class Project:
 
     def migrations_of(self, workspace: str) -> list[Migration]:
         return [m for m in self.migrations if m.workspace == workspace]
-
-    def models_of(self, table: Table) -> list[str]:
-        return [r.target for r in table.relations]
 
     @property
     def kodo_config(self) -> dict[str, Any]:

@@ -36,11 +36,6 @@ class Default:
     expression: bool = False  # now(), gen_random_uuid(), auth.uid(), CURRENT_DATE
     value: Any = None  # the Python value of a literal default (JSON-able)
 
-    @property
-    def ts(self) -> str:
-        """The default as a Drizzle SQL template (``sql`...``) body, escaped for JS."""
-        return ts_template(self.sql)
-
 
 def sql_string(value: str) -> str:
     """A SQL string literal (standard_conforming_strings: only quotes are special)."""

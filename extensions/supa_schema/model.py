@@ -7,8 +7,6 @@ them (and the per-language spellings they expose) and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
 from . import literals, names
 from .types import ARRAY, TYPES
 
@@ -218,6 +216,3 @@ class Table:
                         "indexes": list(self.indexes), "relations": list(self.relations),
                         "policies": list(self.policies), "checks": list(self.checks)})
 
-
-def type_params(raw: dict[str, Any]) -> dict[str, Any]:
-    return {k: raw[k] for k in ("length", "precision", "scale", "dimensions") if k in raw}
