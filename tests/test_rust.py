@@ -26,15 +26,28 @@ def workspace(repo: Path) -> Path:
     return repo / config["stack"]["workspaces"]["rust"]["path"]
 
 
+def copy_workspace(src: Path, dst: Path) -> Path:
+    """A copy whose sources are newer than anything built before, so cargo recompiles
+    the crate and re-expands every macro (the shared target dir would reuse it)."""
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".sqlx"))
+    for source in dst.rglob("*.rs"):
+        source.touch()
+    return dst
+
+
 def sqlx_url(pg, uri: str) -> str:
     """sqlx's spelling of the unix-socket URI."""
     dbname = uri.split("@/")[1].split("?")[0]
     return f"postgres://postgres@localhost/{dbname}?host={pg.socket_dir}"
 
 
-def cargo(ws: Path, url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "SQLX_OFFLINE": "false",
-           "CARGO_TARGET_DIR": str(TARGET), "CARGO_TERM_COLOR": "never"}
+def cargo(ws: Path, url: str | None, *args: str, **extra: str) -> subprocess.CompletedProcess:
+    """``cargo <args> -j 2`` in ``ws``; ``url=None`` leaves no DATABASE_URL at all."""
+    env = {**os.environ, "SQLX_OFFLINE": "false", "CARGO_TARGET_DIR": str(TARGET),
+           "CARGO_TERM_COLOR": "never", **extra}
+    env.pop("DATABASE_URL", None)
+    if url is not None:
+        env["DATABASE_URL"] = url
     return subprocess.run(["cargo", *args, "-j", "2"], cwd=ws, env=env, capture_output=True,
                           text=True)
 
@@ -48,19 +61,37 @@ def test_cargo_test_builds_against_the_database_and_round_trips(example, rendere
     assert "test every_table_round_trips ... ok" in result.stdout
 
 
-def test_wrong_nullability_fails_to_compile(rendered, migrated, pg, tmp_path):
-    """The compile-time check can fail: a nullable column mapped to a plain type."""
-    ws = tmp_path / "rust"
-    shutil.copytree(workspace(rendered("saas")), ws)
+WRONG_NULLABILITY = {
+    # nullable column declared plain: query_as! cannot convert Option<T> into T
+    "nullable_as_required": ("    pub description: Option<String>,\n",
+                             "    pub description: String,\n",
+                             ("error[E0277]",
+                              "From<std::option::Option<std::string::String>>")),
+    # required column declared Option: query_as! would accept it (T into Option<T>),
+    # the field-by-field check from query!'s record does not
+    "required_as_nullable": ("    pub name: String,\n", "    pub name: Option<String>,\n",
+                             ("error[E0308]", "expected `Option<String>`, found `String`")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_NULLABILITY))
+def test_wrong_nullability_fails_to_compile(case, rendered, migrated, pg, tmp_path):
+    """The compile-time check can fail, in both directions."""
+    before, after, expected = WRONG_NULLABILITY[case]
+    ws = copy_workspace(workspace(rendered("saas")), tmp_path / "rust")
     model = ws / "src" / "db" / "models" / "products.rs"
     text = model.read_text()
-    assert "    pub description: Option<String>,\n" in text
-    model.write_text(text.replace("    pub description: Option<String>,\n",
-                                  "    pub description: String,\n", 1))
+    assert before in text
+    model.write_text(text.replace(before, after, 1))
     result = cargo(ws, sqlx_url(pg, migrated("saas")), "build")
     assert result.returncode != 0
-    assert "error[E0277]" in result.stderr and "products.rs" in result.stderr, result.stderr
-    assert "From<std::option::Option<std::string::String>>" in result.stderr, result.stderr
+    assert "products.rs" in result.stderr, result.stderr
+    for fragment in expected:
+        assert fragment in result.stderr, result.stderr
+    # the unedited workspace builds (the failure is the edit's, not the setup's)
+    model.write_text(text)
+    result = cargo(ws, sqlx_url(pg, migrated("saas")), "build")
+    assert result.returncode == 0, result.stderr[-6000:]
 
 
 def test_sqlx_migrations_hold_the_rust_owned_entries(rendered):
@@ -70,3 +101,29 @@ def test_sqlx_migrations_hold_the_rust_owned_entries(rendered):
     assert files == ["00301_create_shipments.sql"]
     assert (ws / "migrations" / files[0]).read_bytes() == \
         (repo / "supabase/migrations/00301_rust_create_shipments.sql").read_bytes()
+
+
+def test_offline_query_data_builds_without_a_database(rendered, migrated, pg, tmp_path):
+    """What `cargo sqlx prepare` records (the macros' SQLX_OFFLINE_DIR output) is
+    enough to build with SQLX_OFFLINE=true and no database."""
+    online = copy_workspace(workspace(rendered("saas")), tmp_path / "online")
+    (online / ".sqlx").mkdir()
+    result = cargo(online, sqlx_url(pg, migrated("saas")), "build",
+                   SQLX_OFFLINE_DIR=str(online / ".sqlx"))
+    assert result.returncode == 0, result.stderr[-6000:]
+    recorded = sorted((online / ".sqlx").glob("query-*.json"))
+    tables = [p for p in (online / "src/db/models").glob("*.rs")
+              if p.name not in ("mod.rs", "enums.rs")]
+    assert len(recorded) >= 3 * len(tables)  # insert, list, exact_types (+ get)
+    # a fresh copy with the recorded data only
+    offline = copy_workspace(online, tmp_path / "offline")
+    shutil.copytree(online / ".sqlx", offline / ".sqlx")
+    result = cargo(offline, None, "build", SQLX_OFFLINE="true")
+    assert result.returncode == 0, result.stderr[-6000:]
+    assert "Compiling" in result.stderr
+    # and without the data the offline build fails: the check above is not vacuous
+    shutil.rmtree(offline / ".sqlx")
+    (offline / "src/lib.rs").touch()
+    result = cargo(offline, None, "build", SQLX_OFFLINE="true")
+    assert result.returncode != 0
+    assert "no cached data for this query" in result.stderr, result.stderr[-3000:]
