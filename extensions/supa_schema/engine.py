@@ -299,7 +299,7 @@ class _Builder:
         if not isinstance(spelled, str):
             self.fail("every column needs a `type`", f"one of {', '.join(TYPES)}"
                       " (except enum), a declared enum, or an array like text[]")
-        m = TYPE_RE.match(spelled.lower() if spelled.lower() != spelled else spelled)
+        m = TYPE_RE.match(spelled.lower())
         if not m:
             self.fail(f"unknown column type {spelled!r}")
         base, p1, p2, arr = m.group(1).strip(), m.group(2), m.group(3), bool(m.group(4))
