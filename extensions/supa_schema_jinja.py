@@ -12,6 +12,7 @@ Loaded by copier-template-extensions from ``copier.yml``. It adds:
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import sys
@@ -49,21 +50,27 @@ from supa_schema import history, literals, names, pylayout  # noqa: E402  (impor
 ANSWER_KEYS = ("project_name", "languages", "multi_tenant", "migrations",
                "typescript_orm", "python_orm", "rust_orm",
                "typescript_path", "python_path", "rust_path")
-_cache: dict[str, Any] = {}
-
-
-def _key(answers: dict[str, Any]) -> str:
-    return json.dumps({k: answers.get(k) for k in ANSWER_KEYS}, sort_keys=True, default=str)
+# (answers values, Project) pairs. Copier builds a context per file, so a lookup
+# must be cheap: identity first, then structural equality (C-speed), never a
+# serialisation of the whole changelog.
+_cache: list[tuple[tuple, Any]] = []
 
 
 def project_for(answers: dict[str, Any]):
     """The engine's Project for these answers (memoised)."""
-    key = _key(answers)
-    if key not in _cache:
-        if len(_cache) > 8:
-            _cache.clear()
-        _cache[key] = ENGINE.build(answers)
-    return _cache[key]
+    values = tuple(answers.get(k) for k in ANSWER_KEYS)
+    for known, project in _cache:
+        if all(a is b for a, b in zip(known, values)):
+            return project
+    for index, (known, project) in enumerate(_cache):
+        if known == values:
+            _cache[index] = (values, project)  # keep the caller's objects for `is`
+            return project
+    project = ENGINE.build(answers)
+    # Snapshot: the caller may mutate its lists later (interactive answers).
+    _cache.insert(0, (copy.deepcopy(values), project))
+    del _cache[8:]
+    return project
 
 
 @pass_context
