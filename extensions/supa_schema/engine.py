@@ -148,6 +148,14 @@ class Project:
     def migrations_of(self, workspace: str) -> list[Migration]:
         return [m for m in self.migrations if m.workspace == workspace]
 
+    def generated_of(self, workspace: str) -> list[Migration]:
+        """The workspace's entries whose ORM-native file supa-schema renders.
+
+        Synced entries are skipped: their ORM migration was written by the user
+        (drizzle-kit, alembic, sqlx-cli) and already exists.
+        """
+        return [m for m in self.migrations if m.workspace == workspace and m.generated]
+
     @property
     def kodo_config(self) -> dict[str, Any]:
         """``.kodo/config.json`` in the seed's format, plus each workspace's ``path``."""
@@ -430,6 +438,8 @@ class _Builder:
         if self.p.multi_tenant:
             self.core_tables()
         for m in self.entries:
+            if m.synced:
+                continue  # verbatim SQL: the schema model does not see it
             actions = self.raw[m.position].get("actions")
             for i, action in enumerate(actions):
                 self.where = f"{m.label}, action {i + 1}"
@@ -821,14 +831,21 @@ def build(answers: Mapping[str, Any]) -> Project:
         raise SchemaError("migrations", "must be a list of entries (name, workspace, actions)")
     counts: dict[str, int] = {}
     seen_names: dict[str, int] = {}
+    synced_paths: dict[str, int] = {}
+    revisions: dict[str, int] = {}
     entries: list[Migration] = []
     for pos, entry in enumerate(raw):
         where = f"migrations[{pos}]"
         if not isinstance(entry, Mapping):
             raise SchemaError(where, "an entry must be a mapping with name, workspace, actions")
-        extra = set(entry) - {"name", "workspace", "actions", "description"}
+        synced = any(k in entry for k in SYNCED_KEYS)
+        allowed = ({"name", "workspace", "description", *SYNCED_KEYS} if synced
+                   else {"name", "workspace", "actions", "description"})
+        extra = set(entry) - allowed
         if extra:
             raise SchemaError(where, f"unknown key(s) {', '.join(sorted(map(str, extra)))}",
+                              "a synced entry has name, workspace, synced_from, sql (and "
+                              "revision for python) but no actions" if synced else
                               "an entry has name, workspace, actions (and description)")
         name = entry.get("name")
         if not isinstance(name, str) or not names.IDENTIFIER.match(name) or len(name) > 63:
@@ -844,9 +861,13 @@ def build(answers: Mapping[str, Any]) -> Project:
             raise SchemaError(where, f"unknown workspace {ws!r}",
                               f"this repo's workspaces are {', '.join(project.workspaces) or 'none'}"
                               " (the `languages` answer)")
-        actions = entry.get("actions")
-        if not isinstance(actions, list) or not actions:
-            raise SchemaError(where, "needs a non-empty list of `actions`")
+        if synced:
+            sync = _synced_fields(entry, pos, where, ws, synced_paths, revisions)
+        else:
+            sync = {}
+            actions = entry.get("actions")
+            if not isinstance(actions, list) or not actions:
+                raise SchemaError(where, "needs a non-empty list of `actions`")
         k = counts.get(ws, 0) + 1
         counts[ws] = k
         kind = project.workspaces[ws].kind
@@ -855,13 +876,58 @@ def build(answers: Mapping[str, Any]) -> Project:
                               f"{kind.range_start + 99:05d} is full ({RANGE_SIZE} migrations)",
                               "own this entry by another workspace, or squash old migrations "
                               "into one")
-        entries.append(Migration(pos, name, ws, kind.prefix, kind.range_start + k))
+        entries.append(Migration(pos, name, ws, kind.prefix, kind.range_start + k, **sync))
     entries.sort(key=lambda m: m.number)
     builder = _Builder(project, entries, raw)
     builder.run()
     project.migrations = entries
+    # One Alembic chain: a generated revision follows the previous python entry,
+    # generated (revision = its version) or synced (the revision alembic wrote).
     previous = None
     for m in entries:
         if m.workspace == "python":
-            m.revision, m.down_revision, previous = m.version, previous, m.version
+            m.revision, m.down_revision = m.revision or m.version, previous
+            previous = m.revision
     return project
+
+
+SYNCED_KEYS = ("synced_from", "sql", "revision")
+REVISION = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _synced_fields(entry: Mapping[str, Any], pos: int, where: str, ws: str,
+                   paths: dict[str, int], revisions: dict[str, int]) -> dict[str, Any]:
+    """Validate a synced entry (a hand-written ORM migration copied by `supa-schema sync`)."""
+    if "actions" in entry:
+        raise SchemaError(where, "a synced entry (synced_from, sql) cannot also have `actions`",
+                          "put the actions in a new entry of their own")
+    path = entry.get("synced_from")
+    parts = path.split("/") if isinstance(path, str) else []
+    if (not isinstance(path, str) or not path.strip() or path.startswith("/") or "\\" in path
+            or any(p in ("", ".", "..") for p in parts) or any(c in path for c in "\r\n")):
+        raise SchemaError(where, f"`synced_from` must be the ORM migration's path relative to "
+                          f"the repo, like apps/typescript/drizzle/0003_add_products.sql; "
+                          f"got {path!r}")
+    if path in paths:
+        raise SchemaError(where, f"{path} is already synced by migrations[{paths[path]}]",
+                          "each ORM migration is synced once")
+    paths[path] = pos
+    sql = entry.get("sql")
+    if not isinstance(sql, str) or not sql.strip():
+        raise SchemaError(where, "`sql` must be the migration's SQL as a non-empty string")
+    out: dict[str, Any] = {"synced_from": path, "sql": sql}
+    if "revision" in entry:
+        revision = entry["revision"]
+        if ws != "python":
+            raise SchemaError(where, "`revision` (an Alembic revision id) is only for entries "
+                              f"of the python workspace, not {ws}")
+        if not isinstance(revision, str) or not REVISION.fullmatch(revision):
+            raise SchemaError(where, f"`revision` must be an Alembic revision id (letters, "
+                              f"digits, _), got {revision!r}")
+        if revision in revisions or re.fullmatch(r"\d{5}", revision):
+            other = (f"migrations[{revisions[revision]}]" if revision in revisions
+                     else "a generated revision")
+            raise SchemaError(where, f"revision '{revision}' is already used by {other}")
+        revisions[revision] = pos
+        out["revision"] = revision
+    return out

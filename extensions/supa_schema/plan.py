@@ -63,6 +63,19 @@ class Migration:
     operations: list[Operation] = field(default_factory=list)
     revision: str = ""  # Alembic revision id (python-owned entries)
     down_revision: str | None = None
+    # A synced entry copies a hand-written ORM migration (`supa-schema sync`):
+    # its SQL is given verbatim and the ORM's own file already exists.
+    sql: str | None = None
+    synced_from: str | None = None  # the ORM migration's path, relative to the repo
+
+    @property
+    def synced(self) -> bool:
+        return self.synced_from is not None
+
+    @property
+    def generated(self) -> bool:
+        """True when supa-schema renders this entry's ORM-native migration file too."""
+        return self.synced_from is None
 
     @property
     def version(self) -> str:
