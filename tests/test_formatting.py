@@ -1,9 +1,13 @@
-"""Generated files are already formatted as each ecosystem expects, and the
-generated repo's workflow passes actionlint."""
+"""Generated files are already formatted as each ecosystem expects (the generated
+repo's own pre-commit hooks find nothing to change), and the generated repo's
+workflow passes actionlint."""
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +20,8 @@ from conftest import EXAMPLE_NAMES, EXAMPLES
 
 ACTIONLINT = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.7"
 BIN = Path.home() / ".cache" / "supa-schema" / "bin"
+PRETTIER = "3.10.1"
+NODE_CACHE = Path.home() / ".cache" / "supa-schema" / "node"
 
 
 def languages(example: str) -> list[str]:
@@ -29,6 +35,63 @@ def test_python_passes_ruff_format_check_unchanged(example, rendered):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "already formatted" in result.stdout
+
+
+@pytest.fixture(scope="session")
+def prettier() -> Path:
+    """prettier at a pinned version, installed once with npm into a cache directory."""
+    home = NODE_CACHE / f"prettier-{PRETTIER}"
+    exe = home / "node_modules" / ".bin" / "prettier"
+    if not exe.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "package.json").write_text(
+            json.dumps({"private": True, "dependencies": {"prettier": PRETTIER}}))
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=home, check=True, capture_output=True)
+    return exe
+
+
+def hook(repo: Path, hook_id: str) -> dict:
+    config = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())
+    hooks = [h for r in config["repos"] for h in r["hooks"] if h["id"] == hook_id]
+    assert len(hooks) == 1, f"{hook_id} hook in .pre-commit-config.yaml"
+    return hooks[0]
+
+
+def hook_files(repo: Path, spec: dict) -> list[str]:
+    """The files pre-commit passes to a hook: those git tracks (not ignored by the
+    generated .gitignore) whose path matches the hook's `files` and not its `exclude`."""
+    patterns = [line.strip() for line in (repo / ".gitignore").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    ignored_dirs = {p.rstrip("/") for p in patterns if p.endswith("/")}
+    ignored_files = [p for p in patterns if not p.endswith("/")]
+    selected = []
+    for root, dirs, names in os.walk(repo):
+        dirs[:] = sorted(d for d in dirs if d not in ignored_dirs and d != ".git")
+        for name in names:
+            rel = (Path(root) / name).relative_to(repo).as_posix()
+            if any(fnmatch.fnmatch(name, p) for p in ignored_files):
+                continue
+            if re.search(spec.get("files", ""), rel) and not re.search(spec.get("exclude", "^$"),
+                                                                        rel):
+                selected.append(rel)
+    return sorted(selected)
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLE_NAMES if "typescript" in languages(e)])
+def test_typescript_passes_prettier_check_unchanged(example, rendered, prettier):
+    repo = rendered(example)
+    spec = hook(repo, "prettier")
+    assert spec["entry"].split()[-2:] == ["prettier", "--check"]
+    files = hook_files(repo, spec)
+    ws = "apps/typescript/"
+    for expected in ("src/db/schema.ts", "src/types/supabase.ts", "drizzle.config.ts",
+                     "package.json", "tsconfig.json"):
+        assert ws + expected in files
+    result = subprocess.run([str(prettier), "--check", *files], cwd=repo, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All matched files use Prettier code style!" in result.stdout
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +120,7 @@ def test_generated_workflow_passes_actionlint(example, rendered, actionlint):
 
 def test_generated_makefile_has_the_daily_targets(rendered):
     makefile = (rendered("saas") / "Makefile").read_text()
-    for target in ("db-reset:", "test-db:", "generate:", "types:", "check:"):
+    for target in ("db-reset:", "test-db:", "generate:", "sync:", "types:", "check:"):
         assert target in makefile
     assert "\n\tsupabase db reset\n" in makefile
 
