@@ -1,0 +1,360 @@
+"""Apply new changelog entries to a generated repo, rendering only what they touch.
+
+Plain ``copier update`` renders the whole project twice (the recorded version
+and the new one) and diffs the results, so its cost grows with the project.
+When only the changelog grows and the template version stays the same, every
+file that does not depend on the new entries renders to the same bytes, so
+this module renders just:
+
+- the per-migration files of the new entries;
+- the per-table files of tables the entries change (and tables that point at
+  them; see ``supa_schema.impact``);
+- the aggregate files (one per project, such as ``schema.ts``), old and new.
+
+Each rendered file is merged into the repo like Copier merges an update:
+three ways, with the old rendering as the base, so hand edits are kept. Any
+other difference (another template version, other answers) goes through the
+real ``copier update``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any
+
+import yaml
+
+from supa_schema.impact import Impact, impact
+
+ANSWERS_FILE = ".copier-answers.yml"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "supa-schema"
+SUFFIX = ".jinja"
+CONFLICT_MARKERS = (b"<<<<<<< before updating", b">>>>>>> after updating")
+
+try:  # libyaml is ~10x faster on large changelogs; PyYAML without it still works
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+class UpdateError(Exception):
+    """A problem the user must fix; nothing has been written."""
+
+
+@dataclass
+class Result:
+    """What an update did, for the CLI to report."""
+
+    written: list[str] = field(default_factory=list)  # new or replaced files
+    merged: list[str] = field(default_factory=list)  # three-way merged, no conflict
+    conflicts: list[str] = field(default_factory=list)  # merged with conflict markers
+    kept: list[str] = field(default_factory=list)  # deleted by the user, left deleted
+    new_migrations: list[str] = field(default_factory=list)
+    fast: bool = True  # False when the real `copier update` ran
+
+
+def load_answers(repo: Path) -> dict[str, Any]:
+    path = repo / ANSWERS_FILE
+    if not path.is_file():
+        raise UpdateError(f"{path} not found: run this inside a repo made by supa-schema "
+                          "(or pass --repo)")
+    return yaml.load(path.read_text(), Loader=_Loader) or {}
+
+
+def user_answers(recorded: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in recorded.items() if not k.startswith("_")}
+
+
+def _git(*args: str, cwd: Path | str, input: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
+                          check=False)
+
+
+def template_at(src_path: str, commit: str, repo: Path | None = None) -> Path | None:
+    """A plain directory holding the template at ``commit`` (None if it cannot be had locally).
+
+    Exported once per commit with ``git archive``: a directory without ``.git``
+    is used by Copier as is, so nothing is cloned per run.
+    """
+    src = Path(src_path).expanduser()
+    if not src.is_absolute() and repo is not None and (repo / src).is_dir():
+        src = repo / src
+    if not src.is_dir():
+        return None
+    sha = _git("rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}", cwd=src)
+    if sha.returncode != 0:
+        return None
+    sha_text = sha.stdout.decode().strip()
+    target = CACHE / "templates" / sha_text
+    if target.is_dir():
+        return target
+    partial = target.with_name(f"{sha_text}.{os.getpid()}.partial")
+    partial.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.Popen(["git", "archive", "--format=tar", sha_text], cwd=src,
+                               stdout=subprocess.PIPE)
+    with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
+        tar.extractall(partial, filter="data")
+    if archive.wait() != 0:
+        return None
+    try:
+        partial.rename(target)
+    except OSError:  # another process exported it first
+        pass
+    return target
+
+
+class Renderer:
+    """Renders template files of one template directory for given answers."""
+
+    def __init__(self, template: Path, repo: Path, recorded: dict[str, Any]):
+        try:
+            from copier._jinja_ext import get_yield_context
+            from copier._main import Worker
+        except ImportError:  # pragma: no cover - older Copier
+            from copier.jinja_ext import get_yield_context
+            from copier.main import Worker
+        worker = Worker(src_path=str(template), dst_path=repo, unsafe=True, quiet=True,
+                        defaults=True)
+        self.env = worker.jinja_env
+        self.subdir = worker.template.subdirectory
+        self.yield_context = get_yield_context(self.env)
+        self.template = template
+        self.repo = repo
+        self.recorded = recorded
+        self._strings: dict[str, Any] = {}
+        self.hook = sys.modules.get("copier_template_extensions.supa_schema_jinja")
+
+    def context(self, migrations: list) -> dict[str, Any]:
+        """The variables Copier gives templates, for the recorded answers and ``migrations``."""
+        answers = {**user_answers(self.recorded), "migrations": migrations}
+        conf = {"src_path": PurePath(self.template), "dst_path": PurePath(self.repo),
+                "answers_file": PurePath(ANSWERS_FILE), "sep": os.sep,
+                "os": {"posix": "linux", "nt": "windows"}.get(os.name, os.name),
+                "vcs_ref": self.recorded.get("_commit"), "defaults": True, "quiet": True,
+                "unsafe": True}
+        return {**answers, "_copier_answers": {**self.recorded, "migrations": migrations},
+                "_copier_conf": conf, "_folder_name": self.repo.name,
+                "_copier_python": sys.executable}
+
+    def _string(self, text: str):
+        tpl = self._strings.get(text)
+        if tpl is None:
+            tpl = self._strings[text] = self.env.from_string(text)
+        return tpl
+
+    def _render_string(self, text: str, ctx: dict[str, Any]) -> str:
+        self.yield_context.yield_name = self.yield_context.yield_iterable = None
+        return self._string(text).render(ctx)
+
+    def sources(self) -> list[str]:
+        """Template files (relative to the template root) that Jinja renders."""
+        root = self.template / self.subdir
+        return sorted(p.relative_to(self.template).as_posix() for p in root.rglob(f"*{SUFFIX}")
+                      if p.is_file())
+
+    def paths(self, source: str, ctx: dict[str, Any],
+              wanted: Impact | None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Destination paths of ``source`` with their extra context (Copier's rules).
+
+        A part rendering to an empty string drops the file; a ``yield`` part
+        fans out over its iterable, restricted to the items ``wanted``.
+        """
+        parts = PurePath(source[: -len(SUFFIX)]).relative_to(self.subdir).parts
+        yield from self._parts(parts, (), {}, ctx, wanted)
+
+    def _parts(self, parts, done, extra, ctx, wanted):
+        if not parts:
+            yield "/".join(done), extra
+            return
+        part, rest = parts[0], parts[1:]
+        rendered = self._render_string(part, {**ctx, **extra})
+        name, items = self.yield_context.yield_name, self.yield_context.yield_iterable
+        if name:
+            for item in items or ():
+                if wanted is not None and not wanted.wants(item):
+                    continue
+                more = {**extra, name: item}
+                piece = self._render_string(part, {**ctx, **more})
+                if piece:
+                    yield from self._parts(rest, (*done, piece), more, ctx, wanted)
+            return
+        if rendered:
+            yield from self._parts(rest, (*done, rendered), extra, ctx, wanted)
+
+    def render(self, source: str, ctx: dict[str, Any], extra: dict[str, Any]) -> bytes:
+        template = self.env.get_template(source)
+        return template.render({**ctx, **extra}).encode()
+
+    def project(self, ctx: dict[str, Any]):
+        """The engine's Project for this context (the template's own engine)."""
+        return self.hook.project_for(ctx)
+
+    def files(self, migrations: list, wanted: Impact | None) -> dict[str, bytes]:
+        """Render every file the changelog ``migrations`` gives, restricted to ``wanted``."""
+        ctx = self.context(migrations)
+        out: dict[str, bytes] = {}
+        for source in self.sources():
+            for path, extra in self.paths(source, ctx, wanted):
+                out[path] = self.render(source, ctx, extra)
+        return out
+
+
+def render_models(repo: Path) -> dict[str, bytes]:
+    """Every file except migrations, rendered from the repo's recorded answers."""
+    recorded = load_answers(repo)
+    template = template_at(str(recorded.get("_src_path") or ""),
+                           str(recorded.get("_commit") or "HEAD"), repo)
+    if template is None:
+        raise UpdateError("the template is not available locally at the recorded commit "
+                          "(_src_path/_commit in .copier-answers.yml): run `copier update`")
+    renderer = Renderer(template, repo, recorded)
+    migrations = recorded.get("migrations") or []
+    project = renderer.project(renderer.context(migrations))
+    return renderer.files(migrations, Impact(frozenset(), frozenset(project.tables)))
+
+
+def merge(current: bytes, base: bytes, new: bytes, scratch: Path) -> tuple[bytes, bool]:
+    """Three-way merge like Copier's update (``git merge-file``); returns (text, conflicted)."""
+    paths = []
+    for label, body in (("current", current), ("base", base), ("new", new)):
+        path = scratch / label
+        path.write_bytes(body)
+        paths.append(str(path))
+    result = subprocess.run(["git", "merge-file", "-p", "-L", "before updating", "-L",
+                             "last update", "-L", "after updating", *paths],
+                            capture_output=True, check=False)
+    if result.returncode < 0 or result.returncode > 127:
+        raise UpdateError(f"git merge-file failed: {result.stderr.decode().strip()}")
+    return result.stdout, result.returncode > 0
+
+
+def plan_update(repo: Path, migrations: list) -> tuple[Renderer, list, Impact] | None:
+    """Validate and prepare a fast update; None when only the real `copier update` can do it."""
+    recorded = load_answers(repo)
+    src, commit = recorded.get("_src_path"), recorded.get("_commit")
+    if not src or not commit:
+        return None
+    template = template_at(str(src), str(commit), repo)
+    if template is None:
+        return None
+    renderer = Renderer(template, repo, recorded)
+    hook = renderer.hook
+    if hook is None or not hasattr(hook, "project_for"):
+        return None  # a template version older than this fast path
+    old_migrations = recorded.get("migrations") or []
+    engine = hook.ENGINE
+    try:
+        hook.history.check_append_only(old_migrations, migrations)
+        old = renderer.project(renderer.context(old_migrations))
+        new = renderer.project(renderer.context(migrations))
+    except engine.SchemaError as err:
+        raise UpdateError(str(err)) from err
+    return renderer, old_migrations, impact(old, new)
+
+
+def apply_changelog(repo: Path, migrations: list, data_file: Path | None = None,
+                    *, allow_dirty: bool = False) -> Result:
+    """Make ``migrations`` (the recorded changelog plus new entries) the repo's changelog.
+
+    Validates everything before writing; renders only what the new entries
+    touch; merges each file three ways so hand edits survive. Falls back to
+    the real ``copier update`` when the template cannot be had at the recorded
+    commit. ``data_file``, when given, gets the same changelog (comments kept).
+    """
+    repo = repo.resolve()
+    if not allow_dirty:
+        status = _git("status", "--porcelain", "--untracked-files=no", cwd=repo)
+        if status.returncode == 0 and status.stdout.strip():
+            raise UpdateError(f"{repo} has uncommitted changes: commit or stash them first, "
+                              "so the update can be reviewed (or pass --allow-dirty)")
+    planned = plan_update(repo, migrations)
+    if planned is None:
+        return copier_update(repo, {"migrations": migrations}, data_file)
+    renderer, old_migrations, wanted = planned
+    result = Result(new_migrations=sorted(wanted.new_migrations))
+    old_files = renderer.files(old_migrations, wanted)
+    new_files = renderer.files(migrations, wanted)
+    writes: dict[Path, bytes] = {}
+    scratch = CACHE / "merge" / str(os.getpid())
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        for rel in sorted(new_files):
+            new, base = new_files[rel], old_files.get(rel)
+            if new == base:
+                continue
+            target = repo / rel
+            current = target.read_bytes() if target.is_file() else None
+            if current is None:
+                if base is not None:
+                    result.kept.append(rel)  # the user deleted it; keep it deleted
+                    continue
+                writes[target] = new
+                result.written.append(rel)
+            elif current == new:
+                continue
+            elif base is not None and current == base:
+                writes[target] = new
+                result.written.append(rel)
+            else:
+                merged, conflicted = merge(current, base or b"", new, scratch)
+                writes[target] = merged
+                (result.conflicts if conflicted else result.merged).append(rel)
+    finally:
+        for leftover in scratch.glob("*"):
+            leftover.unlink()
+        scratch.rmdir()
+    if data_file is not None:
+        data_text = _data_file_text(data_file, migrations)
+    for target, body in writes.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+    if data_file is not None:
+        data_file.write_text(data_text)
+    return result
+
+
+def _data_file_text(path: Path, migrations: list) -> str:
+    """The user's answers file with its changelog replaced, comments and order kept."""
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.indent(mapping=2, sequence=4, offset=2)
+    data = rt.load(path.read_text()) if path.is_file() else None
+    if data is None:
+        data = {}
+    existing = data.get("migrations") or []
+    if list(existing) == migrations[: len(existing)]:
+        # Keep the user's own nodes (and their comments) for the entries already there.
+        for entry in migrations[len(existing):]:
+            existing.append(entry)
+        data["migrations"] = existing
+    else:
+        data["migrations"] = migrations
+    out = StringIO()
+    rt.dump(data, out)
+    return out.getvalue()
+
+
+def copier_update(repo: Path, data: dict[str, Any], data_file: Path | None = None) -> Result:
+    """The real `copier update` (other answers, another template version, no local template)."""
+    from copier import run_update
+
+    before = _git("status", "--porcelain", cwd=repo).stdout
+    run_update(str(repo), data=data, defaults=True, overwrite=True, unsafe=True, quiet=True,
+               conflict="inline")
+    migrations = data.get("migrations") or []
+    if data_file is not None:
+        data_file.write_text(_data_file_text(data_file, migrations))
+    after = _git("status", "--porcelain", cwd=repo).stdout
+    changed = sorted({line[3:] for line in after.decode().splitlines()}
+                     - {line[3:] for line in before.decode().splitlines()})
+    return Result(written=changed, fast=False)
