@@ -839,7 +839,7 @@ def build(answers: Mapping[str, Any]) -> Project:
         if not isinstance(entry, Mapping):
             raise SchemaError(where, "an entry must be a mapping with name, workspace, actions")
         synced = any(k in entry for k in SYNCED_KEYS)
-        allowed = ({"name", "workspace", "description", *SYNCED_KEYS} if synced
+        allowed = ({"name", "workspace", "description", "actions", *SYNCED_KEYS} if synced
                    else {"name", "workspace", "actions", "description"})
         extra = set(entry) - allowed
         if extra:

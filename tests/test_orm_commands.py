@@ -1,0 +1,316 @@
+"""`supa-schema generate` and `sync`: hand-written ORM migrations join the changelog.
+
+Repos are scaffolded with the real `copier copy`; alembic, PostgreSQL and the
+CLI run for real. A synced entry is numbered in its owner's range, renders to
+supabase/migrations verbatim, and later changelog entries number after it.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+import yaml
+
+from conftest import ROOT, copier_copy, load_example
+from supa_schema_cli import database
+from test_update import copier_update, git, scaffold
+
+import supa_schema
+from supa_schema_cli.orm import advice, alembic_sql
+
+HEADER = "by supa-schema sync; edit the ORM migration, not this file"
+DRIZZLE_SQL = ('ALTER TABLE "products" ADD COLUMN "barcode" text;--> statement-breakpoint\n'
+               'CREATE INDEX "idx_products_barcode" ON "products" USING btree ("barcode");\n')
+RUST_SQL = ("-- Add migration script here\n"
+            "alter table public.shipments add column tracking_code text;\n")
+NOTES = "    notes: Mapped[Optional[str]] = mapped_column(sa.Text)\n"
+
+
+def cli(repo: Path, *args: str, path: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "400"}
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run([sys.executable, "-m", "supa_schema_cli", *args], cwd=repo, env=env,
+                          capture_output=True, text=True)
+
+
+def commit(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", message)
+
+
+def answers(repo: Path) -> dict:
+    return yaml.safe_load((repo / ".copier-answers.yml").read_text())
+
+
+def user_answers(repo: Path) -> dict:
+    return {k: v for k, v in answers(repo).items() if not k.startswith("_")}
+
+
+def supabase_files(repo: Path) -> list[str]:
+    return sorted(p.name for p in (repo / "supabase" / "migrations").glob("*.sql"))
+
+
+def alembic(ws: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ws / "src"),
+           "DATABASE_URL": "postgresql://postgres@localhost/postgres"}
+    return subprocess.run([sys.executable, "-m", "alembic", *args], cwd=ws, env=env,
+                          capture_output=True, text=True)
+
+
+def columns(uri: str, table: str) -> set[str]:
+    with psycopg.connect(uri) as conn:
+        rows = conn.execute("select column_name from information_schema.columns where "
+                            "table_schema = 'public' and table_name = %s", (table,)).fetchall()
+    return {r[0] for r in rows}
+
+
+@pytest.fixture(scope="module")
+def synced_repo(tmp_path_factory, template_repo):
+    """The saas repo after hand-written drizzle, alembic and sqlx migrations were synced."""
+    tmp = tmp_path_factory.mktemp("synced")
+    repo = scaffold(tmp, template_repo, 4)
+    # Python: a column added to a model by hand, its revision made by real alembic.
+    model = repo / "apps/python/src/db/models/categories.py"
+    model.write_text(model.read_text() + NOTES)
+    generated = cli(repo, "generate", "--workspace", "python", "--name", "add_category_notes")
+    assert generated.returncode == 0, generated.stderr
+    revisions = list((repo / "apps/python/alembic/versions").glob("*_add_category_notes.py"))
+    assert len(revisions) == 1
+    assert "op.add_column('categories'" in revisions[0].read_text()
+    # TypeScript and Rust: migrations written as drizzle-kit and sqlx-cli lay them out.
+    (repo / "apps/typescript/drizzle/0001_add_product_barcode.sql").write_text(DRIZZLE_SQL)
+    (repo / "apps/rust/migrations/20250101120000_add_shipment_tracking.sql").write_text(RUST_SQL)
+    commit(repo, "hand-written ORM migrations")
+    before = supabase_files(repo)
+    result = cli(repo, "sync")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return repo, before, result, revisions[0]
+
+
+def test_sync_numbers_ranges_and_records_entries(synced_repo, pg):
+    repo, before, result, revision_file = synced_repo
+    new = sorted(set(supabase_files(repo)) - set(before))
+    assert new == ["00102_node_add_product_barcode.sql", "00203_python_add_category_notes.sql",
+                   "00302_rust_add_shipment_tracking.sql"]
+    for name in new:
+        assert f"supabase/migrations/{name}" in result.stderr
+    assert "supabase db reset" in result.stderr
+    migrations = repo / "supabase/migrations"
+    drizzle = (migrations / new[0]).read_text()
+    assert drizzle == ("-- synced from apps/typescript/drizzle/0001_add_product_barcode.sql "
+                       f"{HEADER}\n{DRIZZLE_SQL}")
+    assert (migrations / new[2]).read_text().endswith("\n" + RUST_SQL)
+    python_sql = (migrations / new[1]).read_text()
+    assert "ALTER TABLE categories ADD COLUMN notes TEXT;" in python_sql
+    assert "alembic_version" not in python_sql and "BEGIN;" not in python_sql
+    # The answers file records the synced entries after the saas changelog.
+    entries = answers(repo)["migrations"]
+    assert len(entries) == 7
+    revision = revision_file.name.split("_", 1)[0]
+    assert entries[4:] == [
+        {"name": "add_product_barcode", "workspace": "typescript",
+         "synced_from": "apps/typescript/drizzle/0001_add_product_barcode.sql",
+         "sql": DRIZZLE_SQL},
+        {"name": "add_category_notes", "workspace": "python",
+         "synced_from": f"apps/python/alembic/versions/{revision_file.name}",
+         "sql": entries[5]["sql"], "revision": revision},
+        {"name": "add_shipment_tracking", "workspace": "rust",
+         "synced_from": "apps/rust/migrations/20250101120000_add_shipment_tracking.sql",
+         "sql": RUST_SQL},
+    ]
+    # The ORM folders keep only the user's files for synced entries (nothing rendered twice).
+    assert sorted(p.name for p in (repo / "apps/typescript/drizzle").glob("*.sql")) == \
+        ["0001_add_product_barcode.sql", "00101_create_catalog.sql"]
+    # Every supabase migration applies, in file-name order, to a real PostgreSQL.
+    uri = pg.create_database("orm_synced")
+    database.apply_migrations(uri, repo)
+    assert "notes" in columns(uri, "categories")
+    assert "barcode" in columns(uri, "products")
+    assert "tracking_code" in columns(uri, "shipments")
+    # Alembic has a single head: the synced revision.
+    heads = alembic(repo / "apps/python", "heads")
+    assert heads.returncode == 0, heads.stderr
+    assert heads.stdout.split() == [revision, "(head)"]
+    # Nothing is left to sync.
+    commit(repo, "synced")
+    again = cli(repo, "sync")
+    assert again.returncode == 0, again.stderr
+    assert "nothing to sync" in again.stderr
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_changelog_entry_after_sync_numbers_after_it(synced_repo, tmp_path, pg):
+    repo, _, _, revision_file = synced_repo
+    repo = shutil.copytree(repo, tmp_path / "repo")
+    if git(repo, "status", "--porcelain"):
+        commit(repo, "synced")
+    data = user_answers(repo)
+    data["migrations"].append({"name": "add_rating", "workspace": "python", "actions": [
+        {"column": "rating", "table": "categories", "type": "integer"}]})
+    data["migrations"].append({"name": "add_eta", "workspace": "rust", "actions": [
+        {"column": "eta", "table": "shipments", "type": "date"}]})
+    updated = copier_update(repo, data, tmp_path, "--conflict", "inline")
+    assert updated.returncode == 0, updated.stderr
+    files = supabase_files(repo)
+    assert "00204_python_add_rating.sql" in files and "00303_rust_add_eta.sql" in files
+    versions = repo / "apps/python/alembic/versions"
+    rendered = (versions / "00204_python_add_rating.py").read_text()
+    revision = revision_file.name.split("_", 1)[0]
+    assert f'down_revision = "{revision}"' in rendered
+    assert not (versions / "00203_python_add_category_notes.py").exists()
+    assert (repo / "apps/rust/migrations/00303_add_eta.sql").is_file()
+    assert not (repo / "apps/rust/migrations/00302_add_shipment_tracking.sql").exists()
+    heads = alembic(repo / "apps/python", "heads")
+    assert heads.stdout.split() == ["00204", "(head)"], heads.stdout + heads.stderr
+    # The hand-added model line survived the update.
+    assert NOTES in (repo / "apps/python/src/db/models/categories.py").read_text()
+    uri = pg.create_database("orm_after_sync")
+    database.apply_migrations(uri, repo)
+    assert {"notes", "rating"} <= columns(uri, "categories")
+
+
+def test_generate_rust_without_sqlx_prints_install_hint(tmp_path, template_repo):
+    repo = scaffold(tmp_path, template_repo, 1)
+    path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep)
+                           if not (Path(d) / "sqlx").exists())
+    result = cli(repo, "generate", "--workspace", "rust", "--name", "add_things", path=path)
+    assert result.returncode != 0
+    assert "cargo install sqlx-cli --no-default-features --features rustls,postgres" in \
+        result.stderr
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_sync_refuses_a_full_range_and_writes_nothing(tmp_path, template_repo):
+    data = load_example("saas")
+    data["migrations"] = copy.deepcopy(data["migrations"][:1]) + [
+        {"name": f"old_{i}", "workspace": "typescript",
+         "synced_from": f"apps/typescript/drizzle/{i:04d}_old.sql", "sql": f"select {i};\n"}
+        for i in range(1, 99)]
+    repo = tmp_path / "repo"
+    copier_copy(data, repo, template=template_repo)
+    assert "00199_node_old_98.sql" in supabase_files(repo)
+    git(repo, "init", "-q")
+    (repo / "apps/typescript/drizzle/0100_one_more.sql").write_text("select 100;\n")
+    commit(repo, "full range")
+    result = cli(repo, "sync")
+    assert result.returncode != 0
+    assert "the typescript service range 00100-00199 is full" in result.stderr, result.stderr
+    assert "one_more" in result.stderr
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_orm_less_workspace_gets_the_redirect(tmp_path, template_repo):
+    data = {"project_name": "Plain", "languages": ["python", "typescript"], "python_orm": "none",
+            "multi_tenant": False, "migrations": []}
+    repo = tmp_path / "repo"
+    copier_copy(data, repo, template=template_repo)
+    alone = cli(repo, "generate", "--workspace", "python", "--name", "x")
+    assert alone.returncode != 0
+    assert supa_schema.ORM_REDIRECT in alone.stderr
+    synced = cli(repo, "sync", "--workspace", "python")
+    assert synced.returncode != 0 and supa_schema.ORM_REDIRECT in synced.stderr
+
+
+def test_generate_explains_a_migration_that_does_not_apply(tmp_path, template_repo):
+    """A synced SQL file using an enum nobody created: generate's database step explains."""
+    repo = scaffold(tmp_path, template_repo, 1)
+    (repo / "apps/rust/migrations/20250101120000_add_mood.sql").write_text(
+        "alter table public.products add column mood mood_kind;\n")
+    commit(repo, "bad migration")
+    assert cli(repo, "sync").returncode == 0
+    commit(repo, "synced")
+    result = cli(repo, "generate", "--workspace", "python", "--name", "anything")
+    assert result.returncode != 0
+    assert "00301_rust_add_mood.sql" in result.stderr
+    assert "enum:" in result.stderr and "earlier" in result.stderr, result.stderr
+
+
+# ---- engine and helpers, without tools
+
+
+def _build(*entries: dict) -> supa_schema.Project:
+    data = load_example("saas")
+    data["migrations"] = copy.deepcopy(data["migrations"]) + list(entries)
+    return supa_schema.build(data)
+
+
+def test_synced_entry_takes_the_next_number_and_leaves_the_model_alone():
+    plain = _build()
+    project = _build({"name": "by_hand", "workspace": "python", "sql": "select 1;",
+                      "synced_from": "apps/python/alembic/versions/abc_by_hand.py",
+                      "revision": "abc"},
+                     {"name": "later", "workspace": "python", "actions": [
+                         {"column": "x", "table": "products", "type": "text"}]})
+    by_name = {m.name: m for m in project.migrations}
+    assert by_name["by_hand"].stem == "00203_python_by_hand"
+    assert by_name["by_hand"].synced and not by_name["by_hand"].generated
+    assert by_name["by_hand"].operations == []
+    assert by_name["later"].stem == "00204_python_later"
+    assert (by_name["by_hand"].revision, by_name["by_hand"].down_revision) == ("abc", "00202")
+    assert by_name["later"].down_revision == "abc"
+    assert [m.name for m in project.generated_of("python")] == \
+        ["create_orders", "add_sku", "later"]
+    assert set(project.tables) == set(plain.tables)
+    assert project.tables["categories"] == plain.tables["categories"]
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ({"sql": "", "synced_from": "a/b.sql"}, "`sql` must be the migration's SQL"),
+    ({"sql": 3, "synced_from": "a/b.sql"}, "`sql` must be the migration's SQL"),
+    ({"sql": "select 1;", "synced_from": "/abs/b.sql"}, "relative to the repo"),
+    ({"sql": "select 1;", "synced_from": "../b.sql"}, "relative to the repo"),
+    ({"sql": "select 1;"}, "relative to the repo"),
+    ({"sql": "select 1;", "synced_from": "a/b.sql", "revision": "abc"},
+     "only for entries of the python workspace"),
+    ({"sql": "select 1;", "synced_from": "a/b.sql", "actions": []}, "cannot also have"),
+    ({"sql": "select 1;", "synced_from": "a/b.sql", "extra": 1}, "unknown key(s) extra"),
+])
+def test_bad_synced_entries_are_refused_naming_the_entry(entry, message):
+    with pytest.raises(supa_schema.SchemaError) as err:
+        _build({"name": "by_hand", "workspace": "rust", **entry})
+    # Unknown keys are reported before the name is read, as for every entry.
+    where = "migrations[4]" if "extra" in entry else "migrations[4] 'by_hand'"
+    assert where in str(err.value)
+    assert message in str(err.value)
+
+
+def test_bad_revision_and_duplicate_path_are_refused():
+    base = {"workspace": "python", "sql": "select 1;"}
+    with pytest.raises(supa_schema.SchemaError, match="Alembic revision id"):
+        _build({"name": "a", **base, "synced_from": "x/a.py", "revision": "no-dash"})
+    with pytest.raises(supa_schema.SchemaError, match="already synced by migrations\\[4\\]"):
+        _build({"name": "a", **base, "synced_from": "x/a.py"},
+               {"name": "b", **base, "synced_from": "x/a.py"})
+    with pytest.raises(supa_schema.SchemaError, match="revision 'r1' is already used"):
+        _build({"name": "a", **base, "synced_from": "x/a.py", "revision": "r1"},
+               {"name": "b", **base, "synced_from": "x/b.py", "revision": "r1"})
+
+
+def test_seed_error_advice():
+    assert "supabase migration repair" in advice('relation "products" already exists')
+    assert "file-name order" in advice('relation "orders" does not exist')
+    assert "file-name order" in advice("insert or update on table \"a\" violates foreign key "
+                                       "constraint \"a_b_fkey\"")
+    enum = advice('type "order_status" does not exist')
+    assert '"order_status"' in enum and "`enum:` action in an earlier" in enum
+    assert advice("syntax error at or near") == ""
+
+
+def test_alembic_offline_sql_loses_its_bookkeeping():
+    offline = ("BEGIN;\n\nCREATE TABLE private.alembic_version (\n    version_num VARCHAR(32) "
+               "NOT NULL, \n    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n);\n\n"
+               "-- Running upgrade  -> abc\n\nALTER TABLE t ADD COLUMN c TEXT;\n\n"
+               "INSERT INTO private.alembic_version (version_num) VALUES ('abc') "
+               "RETURNING private.alembic_version.version_num;\n\n"
+               "UPDATE private.alembic_version SET version_num='abd' WHERE "
+               "private.alembic_version.version_num = 'abc';\n\nCOMMIT;\n\n")
+    assert alembic_sql(offline) == \
+        "-- Running upgrade  -> abc\n\nALTER TABLE t ADD COLUMN c TEXT;\n"
