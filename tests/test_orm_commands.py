@@ -20,6 +20,7 @@ import yaml
 
 from conftest import ROOT, copier_copy, load_example
 from supa_schema_cli import database
+from test_typescript import node_modules  # noqa: F401  (fixture)
 from test_update import copier_update, git, scaffold
 
 import supa_schema
@@ -90,8 +91,12 @@ def synced_repo(tmp_path_factory, template_repo):
     (repo / "apps/rust/migrations/20250101120000_add_shipment_tracking.sql").write_text(RUST_SQL)
     commit(repo, "hand-written ORM migrations")
     before = supabase_files(repo)
-    result = cli(repo, "sync")
+    data_file = tmp / "schema.yml"
+    data_file.write_text("# our answers\n" + yaml.safe_dump(user_answers(repo), sort_keys=False))
+    result = cli(repo, "sync", "--data-file", str(data_file))
     assert result.returncode == 0, result.stdout + result.stderr
+    # The user's answers file gets the same changelog.
+    assert yaml.safe_load(data_file.read_text())["migrations"] == answers(repo)["migrations"]
     return repo, before, result, revisions[0]
 
 
@@ -175,6 +180,34 @@ def test_changelog_entry_after_sync_numbers_after_it(synced_repo, tmp_path, pg):
     uri = pg.create_database("orm_after_sync")
     database.apply_migrations(uri, repo)
     assert {"notes", "rating"} <= columns(uri, "categories")
+
+
+def test_generate_drizzle_makes_only_the_change_then_sync(
+        tmp_path, template_repo, node_modules, pg):  # noqa: F811  (the imported fixture)
+    repo = scaffold(tmp_path, template_repo, 1)
+    ws = repo / "apps/typescript"
+    missing = cli(repo, "generate", "--workspace", "typescript", "--name", "add_color")
+    assert missing.returncode != 0
+    assert "run `npm install` in apps/typescript" in missing.stderr
+    (ws / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    schema = ws / "src/db/schema.ts"
+    line = '    description: text("description"),\n'
+    schema.write_text(schema.read_text().replace(line, line + '    color: text("color"),\n'))
+    result = cli(repo, "generate", "--workspace", "typescript", "--name", "add_color")
+    assert result.returncode == 0, result.stderr
+    # drizzle-kit's first run is a baseline of the generated schema (its SQL dropped), so
+    # the new migration holds only the hand-made change.
+    assert sorted(p.name for p in (ws / "drizzle").glob("*.sql")) == \
+        ["0001_add_color.sql", "00101_create_catalog.sql"]
+    assert (ws / "drizzle/0001_add_color.sql").read_text().strip() == \
+        'ALTER TABLE "products" ADD COLUMN "color" text;'
+    commit(repo, "drizzle migration")
+    synced = cli(repo, "sync")
+    assert synced.returncode == 0, synced.stderr
+    assert "supabase/migrations/00102_node_add_color.sql" in synced.stderr
+    uri = pg.create_database("orm_drizzle")
+    database.apply_migrations(uri, repo)
+    assert "color" in columns(uri, "products")
 
 
 def test_generate_rust_without_sqlx_prints_install_hint(tmp_path, template_repo):

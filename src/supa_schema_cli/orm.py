@@ -122,15 +122,68 @@ def apply_failed(err: Exception) -> str:
 # --------------------------------------------------------------------------- generate
 
 
-def _generate_drizzle(name: str, ws_dir: Path, rel: str, migration: Optional[str]) -> bool:
+BASELINE = "supa_schema_baseline"
+
+
+def _rendered(repo: Path, rel: str) -> Optional[bytes]:
+    """``rel`` as the template renders it for the recorded answers (without hand edits)."""
+    try:
+        from . import apply
+
+        recorded = apply.load_answers(repo)
+        template = apply.template_at(str(recorded["_src_path"]), str(recorded["_commit"]), repo)
+        if template is None:
+            return None
+        renderer = apply.Renderer(template, repo, recorded)
+        ctx = renderer.context(recorded.get("migrations") or [])
+        for source in renderer.sources():
+            for path, extra in renderer.paths(source, ctx, None):
+                if path == rel:
+                    return renderer.render(source, ctx, extra)
+    except Exception:  # noqa: BLE001 - no baseline is a warning, not a failure
+        return None
+    return None
+
+
+def _drizzle_baseline(name: str, kit: Path, ws_dir: Path, repo: Path, rel: str) -> bool:
+    """Give drizzle-kit a snapshot of the schema supabase/migrations already build.
+
+    Without drizzle/meta, drizzle-kit's first migration creates every table.
+    Generating once from the schema.ts the changelog renders (hand edits set
+    aside) records that snapshot; its SQL, already in supabase/migrations, is
+    removed, so the next migration holds only the user's change.
+    """
+    schema = ws_dir / "src" / "db" / "schema.ts"
+    pristine = _rendered(repo, f"{rel}/src/db/schema.ts")
+    if pristine is None or not schema.is_file():
+        return False
+    current = schema.read_bytes()
+    try:
+        schema.write_bytes(pristine)
+        result = _tool([str(kit), "generate", "--name", BASELINE], ws_dir)
+    finally:
+        schema.write_bytes(current)
+    if result.returncode != 0:
+        _show(result)
+        return False
+    for sql in (ws_dir / "drizzle").glob(f"*_{BASELINE}.sql"):
+        sql.unlink()
+    say(f"{name}: recorded a drizzle-kit snapshot of the generated schema in drizzle/meta "
+        "(its SQL is already in supabase/migrations)")
+    return True
+
+
+def _generate_drizzle(name: str, ws_dir: Path, rel: str, migration: Optional[str],
+                      repo: Path) -> bool:
     kit = ws_dir / "node_modules" / ".bin" / "drizzle-kit"
     if not kit.exists():
         say(f"{name}: drizzle-kit not found: run `npm install` in {rel}")
         return False
-    if not (ws_dir / "drizzle" / "meta" / "_journal.json").is_file():
+    if not (ws_dir / "drizzle" / "meta" / "_journal.json").is_file() and \
+            not _drizzle_baseline(name, kit, ws_dir, repo, rel):
         say(f"[yellow]{name}: drizzle/meta has no snapshot yet, so drizzle-kit's "
-                      "first migration holds the whole schema; delete it (keep drizzle/meta) "
-                      "before `supa-schema sync`[/yellow]")
+            "first migration holds the whole schema; delete it (keep drizzle/meta) "
+            "before `supa-schema sync`[/yellow]")
     cmd = [str(kit), "generate"] + (["--name", migration] if migration else [])
     result = _tool(cmd, ws_dir)
     _show(result)
@@ -197,6 +250,7 @@ def generate(workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
     """Generate an ORM migration with each workspace's own tool (drizzle-kit, alembic, sqlx)."""
     if name is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name):
         fail(f"--name {name!r} must be snake_case (a-z, 0-9, _; starting with a letter)")
+    repo = repo.resolve()
     selected = _selected(repo, workspace)
     project = None
     failed = skipped = 0
@@ -212,7 +266,7 @@ def generate(workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
             failed += 1
             continue
         if orm == "drizzle":
-            ok = _generate_drizzle(ws_name, ws_dir, ws["path"], name)
+            ok = _generate_drizzle(ws_name, ws_dir, ws["path"], name, repo)
         elif orm == "sqlx":
             ok = _generate_sqlx(ws_name, ws_dir, name)
         elif orm == "sqlalchemy":
@@ -388,6 +442,7 @@ def sync(workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
                                                   help="Your answers file: the synced entries "
                                                        "are appended to it too")):
     """Copy new ORM migrations into supabase/migrations with service-range numbering."""
+    repo = repo.resolve()
     engine = load_engine()
     answers = _answers(repo)
     project = _project(answers)
