@@ -409,29 +409,17 @@ def _sql_of(c: Candidate, orm: str, ws_dir: Path) -> str:
 
 
 def apply_entries(repo: Path, migrations: list[dict], data_file: Optional[Path]) -> None:
-    """Make ``migrations`` (recorded changelog + new entries) the repo's changelog, rendered."""
+    """Make ``migrations`` (recorded changelog + new entries) the repo's changelog, rendered.
+
+    ``apply.apply_changelog`` validates, renders only the touched files, writes
+    the answers file and the user's data file (or runs the real `copier update`).
+    """
+    from . import apply
+
     try:
-        from . import apply
-        apply_changelog = apply.apply_changelog
-    except (ImportError, AttributeError):
-        _copier_update(repo, migrations, data_file)
-        return
-    try:
-        apply_changelog(repo, migrations, data_file)
-    except getattr(apply, "UpdateError", ()) as err:
+        apply.apply_changelog(repo, migrations, data_file)
+    except apply.UpdateError as err:
         fail(str(err))
-
-
-def _copier_update(repo: Path, migrations: list[dict], data_file: Optional[Path]) -> None:
-    """Stand-in for apply.apply_changelog: the real `copier update` (needs a clean repo)."""
-    from copier import run_update
-
-    run_update(str(repo), data={"migrations": migrations}, defaults=True, overwrite=True,
-               unsafe=True, quiet=True, conflict="inline", vcs_ref="HEAD")
-    if data_file is not None:
-        data = yaml.safe_load(data_file.read_text()) or {}
-        data["migrations"] = migrations
-        data_file.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 @app.command()
