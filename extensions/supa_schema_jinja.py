@@ -13,13 +13,15 @@ Loaded by copier-template-extensions from ``copier.yml``. It adds:
 from __future__ import annotations
 
 import copy
+import hashlib
 import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from copier_template_extensions import ContextHook
-from jinja2 import pass_context
+from jinja2 import nodes, pass_context
 from jinja2.ext import Extension
 
 _HERE = Path(__file__).resolve().parent
@@ -122,10 +124,22 @@ class SupaSchemaContext(ContextHook):
 
 
 class SupaSchemaFilters(Extension):
-    """Quoting filters and the validator function."""
+    """Quoting filters, the validator function, and the ``memo`` tag.
+
+    ``{% memo t %}...{% endmemo %}`` renders its body once per distinct table
+    ``t`` (by value) and template position, per environment. Project-wide files
+    repeat one block per table; an incremental update renders such a file for
+    the old and the new changelog in one environment, and the unchanged
+    tables' blocks are then rendered once. The body may read other tables only
+    by name (names never change).
+    """
+
+    tags = {"memo"}  # noqa: RUF012  (Jinja's API)
 
     def __init__(self, environment):
         super().__init__(environment)
+        self._memo: dict[tuple[str, str], str] = {}
+        self._keys: dict[int, tuple[Any, str]] = {}
         environment.filters.update(
             sql_string=literals.sql_string,
             py_string=literals.py_string,
@@ -146,3 +160,100 @@ class SupaSchemaFilters(Extension):
             py_tuple=pylayout.layout_tuple,
             py_import=pylayout.import_from,
         )
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        where = nodes.Const(f"{parser.name}:{lineno}")
+        key = parser.parse_expression()
+        body = parser.parse_statements(("name:endmemo",), drop_needle=True)
+        return nodes.CallBlock(self.call_method("_render_memo", [where, key]), [], [], body,
+                               lineno=lineno)
+
+    def _render_memo(self, where: str, value: Any, caller) -> str:
+        known = self._keys.get(id(value))
+        if known is None or known[0] is not value:
+            known = self._keys[id(value)] = (value, repr(value))
+        key = (where, known[1])
+        body = self._memo.get(key)
+        if body is None:
+            digest = hashlib.sha256(
+                f"{_template_digest()}\0{where}\0{known[1]}".encode()).hexdigest()
+            body = _FRAGMENTS.get(digest)
+            if body is None:
+                body = caller()
+                _FRAGMENTS.put(digest, body)
+            self._memo[key] = body
+        return body
+
+
+class _FragmentStore:
+    """Rendered ``memo`` blocks on disk, by digest of (template sources, block, table).
+
+    A later render of the same table with the same template (the old side of
+    an update, or the next project) reads the block instead of rendering it.
+    The key holds everything the block depends on, so an entry never goes
+    stale; any failure (read-only home, locked file) just turns the store off.
+    Set ``SUPA_SCHEMA_FRAGMENT_CACHE=0`` to disable it.
+    """
+
+    def __init__(self) -> None:
+        self._db = None
+        self._off = os.environ.get("SUPA_SCHEMA_FRAGMENT_CACHE", "1") == "0"
+
+    def _conn(self):
+        if self._db is None and not self._off:
+            try:
+                import sqlite3
+
+                home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                path = home / "supa-schema" / "fragments.sqlite3"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(path, isolation_level=None, timeout=5)
+                db.execute("pragma journal_mode=wal")
+                db.execute("pragma synchronous=off")
+                db.execute("create table if not exists fragment "
+                           "(digest text primary key, body text not null)")
+                self._db = db
+            except Exception:  # noqa: BLE001 - a cache must never break a render
+                self._off = True
+        return self._db
+
+    def get(self, digest: str) -> str | None:
+        db = self._conn()
+        if db is None:
+            return None
+        try:
+            row = db.execute("select body from fragment where digest = ?", (digest,)).fetchone()
+        except Exception:  # noqa: BLE001
+            self._off, self._db = True, None
+            return None
+        return row[0] if row else None
+
+    def put(self, digest: str, body: str) -> None:
+        db = self._conn()
+        if db is None:
+            return
+        try:
+            db.execute("insert or ignore into fragment values (?, ?)", (digest, body))
+        except Exception:  # noqa: BLE001
+            self._off, self._db = True, None
+
+
+_FRAGMENTS = _FragmentStore()
+_DIGEST: list[str] = []
+
+
+def _template_digest() -> str:
+    """A digest of every file that can shape a rendered block (templates, macros, engine)."""
+    if not _DIGEST:
+        import jinja2
+
+        root = _HERE.parent
+        digest = hashlib.sha256(f"jinja2 {jinja2.__version__}\0".encode())
+        for folder in ("template", "macros", "extensions"):
+            for path in sorted((root / folder).rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                    digest.update(path.read_bytes() + b"\0")
+        _DIGEST.append(digest.hexdigest())
+    return _DIGEST[0]

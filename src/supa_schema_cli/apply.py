@@ -26,8 +26,10 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
+from types import SimpleNamespace
 from typing import Any
 
+import jinja2
 import yaml
 
 from supa_schema.impact import Impact, impact
@@ -121,14 +123,17 @@ class Renderer:
             from copier.main import Worker
         worker = Worker(src_path=str(template), dst_path=repo, unsafe=True, quiet=True,
                         defaults=True)
-        self.env = worker.jinja_env
+        self.env = _unsandboxed(worker.jinja_env)
         self.subdir = worker.template.subdirectory
         self.yield_context = get_yield_context(self.env)
         self.template = template
         self.repo = repo
         self.recorded = recorded
         self._strings: dict[str, Any] = {}
-        self.hook = sys.modules.get("copier_template_extensions.supa_schema_jinja")
+        self.hook = _context_module(self.env)
+        sha = template.name  # the commit: compiled templates never go stale
+        self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(
+            str(_mkdir(CACHE / "jinja" / sha)))
 
     def context(self, migrations: list) -> dict[str, Any]:
         """The variables Copier gives templates, for the recorded answers and ``migrations``."""
@@ -195,14 +200,43 @@ class Renderer:
         """The engine's Project for this context (the template's own engine)."""
         return self.hook.project_for(ctx)
 
-    def files(self, migrations: list, wanted: Impact | None) -> dict[str, bytes]:
+    def files(self, migrations: list, wanted: Impact | None,
+              skip: frozenset[str] = frozenset()) -> dict[str, bytes]:
         """Render every file the changelog ``migrations`` gives, restricted to ``wanted``."""
         ctx = self.context(migrations)
         out: dict[str, bytes] = {}
         for source in self.sources():
             for path, extra in self.paths(source, ctx, wanted):
-                out[path] = self.render(source, ctx, extra)
+                if path not in skip:
+                    out[path] = self.render(source, ctx, extra)
         return out
+
+    def answers_file(self, old: list, new: list) -> bytes:
+        """The new answers file: the recorded one with the new entries' YAML spliced in.
+
+        The answers file is one YAML dump of every answer; dumping a
+        500-table changelog takes most of a second. Block-style list items
+        render the same wherever they sit, so the new entries are dumped alone
+        and inserted after the last recorded one (the tests compare the result
+        with Copier's own answers file byte for byte); anything unexpected
+        renders the whole file instead.
+        """
+        current = (self.repo / ANSWERS_FILE).read_text()
+        lines = current.splitlines(keepends=True)
+        start = next((i for i, line in enumerate(lines) if line == "migrations:\n"), None)
+        if start is not None and old and new[: len(old)] == old:
+            end = next((i for i in range(start + 1, len(lines))
+                        if not lines[i].startswith((" ", "-"))), len(lines))
+            added = {"migrations": new[len(old):]}
+            dumped = self.env.filters["to_nice_yaml"](added)
+            head, _, items = dumped.partition("\n")
+            # The splice point is the end of the block that holds the recorded entries.
+            if (head == "migrations:" and lines[end - 1].endswith("\n")
+                    and yaml.load(dumped, Loader=_Loader) == added):
+                return ("".join(lines[:end]) + items + "".join(lines[end:])).encode()
+        source = next(s for s in self.sources() if "answers_file" in s)
+        ctx = self.context(new)
+        return self.render(source, ctx, {})
 
 
 def render_models(repo: Path) -> dict[str, bytes]:
@@ -217,6 +251,49 @@ def render_models(repo: Path) -> dict[str, bytes]:
     migrations = recorded.get("migrations") or []
     project = renderer.project(renderer.context(migrations))
     return renderer.files(migrations, Impact(frozenset(), frozenset(project.tables)))
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _context_module(env):
+    """The template's extension module whose context hook renders (and caches projects).
+
+    Copier's extension loader executes the module once per listed extension;
+    the one to use is the module of the context hook itself.
+    """
+    for ext in env.extensions.values():
+        if type(ext).__name__ == "SupaSchemaContext":
+            return SimpleNamespace(**type(ext).hook.__globals__)
+    return None
+
+
+# Settings that decide what a template renders (everything but the sandbox).
+_ENV_SETTINGS = ("block_start_string", "block_end_string", "variable_start_string",
+                 "variable_end_string", "comment_start_string", "comment_end_string",
+                 "line_statement_prefix", "line_comment_prefix", "trim_blocks", "lstrip_blocks",
+                 "newline_sequence", "keep_trailing_newline", "undefined", "finalize",
+                 "autoescape", "optimized")
+
+
+def _unsandboxed(sandboxed):
+    """Copier's environment without the sandbox: same extensions, filters and settings.
+
+    The sandbox checks every attribute access (a third of the render time on
+    large schemas); it guards against untrusted templates, and updates run only
+    templates the user trusted already (the CLI passes ``unsafe``). The tests
+    compare the output with Copier's own renders byte for byte.
+    """
+    env = jinja2.Environment(
+        loader=sandboxed.loader,
+        extensions=[type(ext) for ext in sandboxed.extensions.values()],
+        **{name: getattr(sandboxed, name) for name in _ENV_SETTINGS})
+    env.filters.update(sandboxed.filters)
+    env.tests.update(sandboxed.tests)
+    env.globals.update(sandboxed.globals)
+    return env
 
 
 def merge(current: bytes, base: bytes, new: bytes, scratch: Path) -> tuple[bytes, bool]:
@@ -234,9 +311,11 @@ def merge(current: bytes, base: bytes, new: bytes, scratch: Path) -> tuple[bytes
     return result.stdout, result.returncode > 0
 
 
-def plan_update(repo: Path, migrations: list) -> tuple[Renderer, list, Impact] | None:
+def plan_update(repo: Path, migrations: list, recorded: dict[str, Any] | None = None,
+                ) -> tuple[Renderer, list, Impact] | None:
     """Validate and prepare a fast update; None when only the real `copier update` can do it."""
-    recorded = load_answers(repo)
+    if recorded is None:
+        recorded = load_answers(repo)
     src, commit = recorded.get("_src_path"), recorded.get("_commit")
     if not src or not commit:
         return None
@@ -259,7 +338,8 @@ def plan_update(repo: Path, migrations: list) -> tuple[Renderer, list, Impact] |
 
 
 def apply_changelog(repo: Path, migrations: list, data_file: Path | None = None,
-                    *, allow_dirty: bool = False) -> Result:
+                    *, allow_dirty: bool = False,
+                    recorded: dict[str, Any] | None = None) -> Result:
     """Make ``migrations`` (the recorded changelog plus new entries) the repo's changelog.
 
     Validates everything before writing; renders only what the new entries
@@ -273,14 +353,18 @@ def apply_changelog(repo: Path, migrations: list, data_file: Path | None = None,
         if status.returncode == 0 and status.stdout.strip():
             raise UpdateError(f"{repo} has uncommitted changes: commit or stash them first, "
                               "so the update can be reviewed (or pass --allow-dirty)")
-    planned = plan_update(repo, migrations)
+    planned = plan_update(repo, migrations, recorded)
     if planned is None:
         return copier_update(repo, {"migrations": migrations}, data_file)
     renderer, old_migrations, wanted = planned
     result = Result(new_migrations=sorted(wanted.new_migrations))
-    old_files = renderer.files(old_migrations, wanted)
-    new_files = renderer.files(migrations, wanted)
+    skip = frozenset({ANSWERS_FILE})
+    old_files = renderer.files(old_migrations, wanted, skip)
+    new_files = renderer.files(migrations, wanted, skip)
     writes: dict[Path, bytes] = {}
+    if old_migrations != migrations:  # Copier rewrites its answers file; never merged
+        writes[repo / ANSWERS_FILE] = renderer.answers_file(old_migrations, migrations)
+        result.written.append(ANSWERS_FILE)
     scratch = CACHE / "merge" / str(os.getpid())
     scratch.mkdir(parents=True, exist_ok=True)
     try:

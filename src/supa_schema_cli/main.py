@@ -11,13 +11,12 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import questionary
 import typer
 import yaml
 from rich.console import Console
 from rich.markup import escape
 
-from . import apply, database
+from . import apply
 
 app = typer.Typer(help="Grow a hybrid Supabase schema (Drizzle, SQLAlchemy, SQLx) from one "
                   "answers file.", no_args_is_help=True, add_completion=False)
@@ -85,6 +84,8 @@ def check(repo: Path = typer.Option(Path("."), help="The generated repo"),
           typescript: bool = typer.Option(True, help="Type-check the TypeScript workspace"),
           rust: bool = typer.Option(True, help="Build and test the Rust workspace")):
     """Apply supabase/migrations to an embedded PostgreSQL and check every workspace agrees."""
+    from . import database
+
     config = kodo_config(repo)
     server = database.start(data_dir)
     uri = server.create_database("supa_check")
@@ -156,18 +157,25 @@ def _report(result: "apply.Result", repo: Path) -> None:
 
 def _apply(repo: Path, migrations: list, data_file: Optional[Path], allow_dirty: bool) -> None:
     try:
-        result = apply.apply_changelog(repo, migrations, data_file, allow_dirty=allow_dirty)
+        result = apply.apply_changelog(repo, migrations, data_file, allow_dirty=allow_dirty,
+                                       recorded=_recorded(repo))
     except apply.UpdateError as err:
         fail(str(err))
     _report(result, repo)
 
 
+_RECORDED: dict[Path, dict] = {}
+
+
 def _recorded(repo: Path) -> dict:
-    try:
-        return apply.load_answers(repo)
-    except apply.UpdateError as err:
-        fail(str(err))
-    raise AssertionError  # unreachable: fail() exits
+    """The repo's recorded answers (loaded once per command: large changelogs take time)."""
+    key = repo.resolve()
+    if key not in _RECORDED:
+        try:
+            _RECORDED[key] = apply.load_answers(repo)
+        except apply.UpdateError as err:
+            fail(str(err))
+    return _RECORDED[key]
 
 
 @app.command()
@@ -207,8 +215,15 @@ def _ask_workspace(repo: Path, workspace: Optional[str], yes: bool) -> str:
         return workspace
     if yes or len(names) == 1 or not sys.stdin.isatty():
         return names[0]
-    return _prompt(questionary.select("Owning workspace (its service range numbers the "
+    return _prompt(_questionary().select("Owning workspace (its service range numbers the "
                                       "migration)", choices=names))
+
+
+def _questionary():
+    """questionary, imported when a question is asked (prompt_toolkit is slow to import)."""
+    import questionary
+
+    return questionary
 
 
 def _prompt(question):
@@ -281,20 +296,20 @@ def table(name: str = typer.Argument(..., help="Table name (snake_case, plural)"
     columns = [parse_column(c) for c in column]
     if ask and not columns:
         while True:
-            spec = _prompt(questionary.text(
+            spec = _prompt(_questionary().text(
                 "Column as name:type[:required] (empty to finish)",
                 validate=lambda v: not v or len(v.split(":")) >= 2 or "use name:type"))
             if not spec:
                 break
             columns.append(parse_column(spec))
     if tenant is None:
-        tenant = _prompt(questionary.confirm("Multi-tenant (org_id and tenant RLS)?",
+        tenant = _prompt(_questionary().confirm("Multi-tenant (org_id and tenant RLS)?",
                                              default=multi)) if ask else multi
     if soft_delete is None:
-        soft_delete = _prompt(questionary.confirm("Soft delete (deleted_at)?",
+        soft_delete = _prompt(_questionary().confirm("Soft delete (deleted_at)?",
                                                   default=False)) if ask else False
     if timestamps is None:
-        timestamps = _prompt(questionary.confirm("Audit timestamps (created_at, updated_at)?",
+        timestamps = _prompt(_questionary().confirm("Audit timestamps (created_at, updated_at)?",
                                                  default=True)) if ask else True
     owner = _ask_workspace(repo, workspace, not ask)
     action: dict = {"table": name, "tenant": tenant, "soft_delete": soft_delete,
@@ -326,7 +341,7 @@ def column_cmd(table_name: str = typer.Argument(..., metavar="TABLE"),
     if type_ is None:
         if not ask:
             fail(f"column '{name}': --type is required (e.g. --type text)")
-        type_ = _prompt(questionary.text("Type (text, integer, numeric(10,2), an enum, ...)",
+        type_ = _prompt(_questionary().text("Type (text, integer, numeric(10,2), an enum, ...)",
                                          validate=lambda v: bool(v.strip()) or "required"))
     action: dict = {"column": name, "table": table_name, "type": type_}
     for key, value in (("required", required), ("unique", unique)):
@@ -390,7 +405,7 @@ def relation(from_table: str = typer.Argument(..., metavar="FROM"),
         if not ask:
             fail(f"relation {from_table} -> {to_table}: --kind is required "
                  f"({', '.join(RELATION_KINDS)})")
-        kind = _prompt(questionary.select("Kind", choices=list(RELATION_KINDS)))
+        kind = _prompt(_questionary().select("Kind", choices=list(RELATION_KINDS)))
     if kind not in RELATION_KINDS:
         fail(f"relation {from_table} -> {to_table}: unknown --kind {kind!r} "
              f"(use {', '.join(RELATION_KINDS)})")

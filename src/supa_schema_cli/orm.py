@@ -22,7 +22,6 @@ from typing import Optional
 import typer
 import yaml
 
-from . import database
 from .main import app, console, fail, kodo_config, load_engine
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -216,6 +215,8 @@ def _generate_alembic(name: str, ws_dir: Path, repo: Path, project, migration: O
                       "`supa-schema sync` first, so alembic compares with a database that "
                       "has it")
         return False
+    from . import database  # psycopg and pgserver load only when a database is needed
+
     data = tempfile.mkdtemp(prefix="supa-schema-generate-")
     server = database.start(data)
     try:
