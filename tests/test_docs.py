@@ -24,6 +24,11 @@ def test_mkdocs_build_strict(tmp_path):
     errors = (site / "troubleshooting" / "index.html").read_text()
     assert "is created by" in errors and "runs after" in errors
     assert errors.count("<li>") > 60
+    cli = (site / "cli" / "index.html").read_text()
+    for command in ("new", "check", "update", "table", "column", "index", "relation", "enum",
+                    "generate", "sync", "types"):
+        assert f"<code>supa-schema {command}</code>" in cli, command
+    assert "--no-input" in cli and "--data-file" in cli
 
 
 def test_readme_starts_with_the_two_commands():

@@ -89,8 +89,13 @@ def check(repo: Path = typer.Option(Path("."), help="The generated repo"),
     config = kodo_config(repo)
     server = database.start(data_dir)
     uri = server.create_database("supa_check")
-    with console.status("applying supabase/migrations"):
-        files = database.apply_migrations(uri, repo)
+    try:
+        with console.status("applying supabase/migrations"):
+            files = database.apply_migrations(uri, repo)
+    except database.MigrationFailed as err:
+        from .orm import apply_failed
+
+        fail(apply_failed(err))
     console.print(f"[green]applied[/green] {len(files)} migrations")
     for name, ws in config["stack"]["workspaces"].items():
         orm = (ws["database"].get("orm") or {}).get("name")
