@@ -208,6 +208,8 @@ class _FragmentStore:
                 home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
                 path = home / "supa-schema" / "fragments.sqlite3"
                 path.parent.mkdir(parents=True, exist_ok=True)
+                if path.exists() and path.stat().st_size > _STORE_LIMIT:
+                    path.unlink()  # a cache: start afresh rather than grow without bound
                 db = sqlite3.connect(path, isolation_level=None, timeout=5)
                 db.execute("pragma journal_mode=wal")
                 db.execute("pragma synchronous=off")
@@ -239,6 +241,7 @@ class _FragmentStore:
             self._off, self._db = True, None
 
 
+_STORE_LIMIT = 512 * 2**20  # bytes
 _FRAGMENTS = _FragmentStore()
 _DIGEST: list[str] = []
 
