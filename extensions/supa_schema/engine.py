@@ -154,7 +154,7 @@ class Project:
         Synced entries are skipped: their ORM migration was written by the user
         (drizzle-kit, alembic, sqlx-cli) and already exists.
         """
-        return [m for m in self.migrations if m.workspace == workspace and m.generated]
+        return [m for m in self.migrations_of(workspace) if m.generated]
 
     @property
     def kodo_config(self) -> dict[str, Any]:

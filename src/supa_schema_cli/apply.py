@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -37,7 +38,6 @@ from supa_schema.impact import Impact, impact
 ANSWERS_FILE = ".copier-answers.yml"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "supa-schema"
 SUFFIX = ".jinja"
-CONFLICT_MARKERS = (b"<<<<<<< before updating", b">>>>>>> after updating")
 
 try:  # libyaml is ~10x faster on large changelogs; PyYAML without it still works
     from yaml import CSafeLoader as _Loader
@@ -73,9 +73,8 @@ def user_answers(recorded: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in recorded.items() if not k.startswith("_")}
 
 
-def _git(*args: str, cwd: Path | str, input: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
-                          check=False)
+def _git(*args: str, cwd: Path | str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
 
 
 def template_at(src_path: str, commit: str, repo: Path | None = None) -> Path | None:
@@ -239,15 +238,22 @@ class Renderer:
         return self.render(source, ctx, {})
 
 
+def renderer_for(repo: Path, recorded: dict[str, Any]) -> Renderer | None:
+    """A renderer of the template at the commit ``recorded`` names (None if not local)."""
+    src, commit = recorded.get("_src_path"), recorded.get("_commit")
+    if not src or not commit:
+        return None
+    template = template_at(str(src), str(commit), repo)
+    return None if template is None else Renderer(template, repo, recorded)
+
+
 def render_models(repo: Path) -> dict[str, bytes]:
     """Every file except migrations, rendered from the repo's recorded answers."""
     recorded = load_answers(repo)
-    template = template_at(str(recorded.get("_src_path") or ""),
-                           str(recorded.get("_commit") or "HEAD"), repo)
-    if template is None:
+    renderer = renderer_for(repo, recorded)
+    if renderer is None:
         raise UpdateError("the template is not available locally at the recorded commit "
                           "(_src_path/_commit in .copier-answers.yml): run `copier update`")
-    renderer = Renderer(template, repo, recorded)
     migrations = recorded.get("migrations") or []
     project = renderer.project(renderer.context(migrations))
     return renderer.files(migrations, Impact(frozenset(), frozenset(project.tables)))
@@ -296,16 +302,17 @@ def _unsandboxed(sandboxed):
     return env
 
 
-def merge(current: bytes, base: bytes, new: bytes, scratch: Path) -> tuple[bytes, bool]:
+def merge(current: bytes, base: bytes, new: bytes) -> tuple[bytes, bool]:
     """Three-way merge like Copier's update (``git merge-file``); returns (text, conflicted)."""
-    paths = []
-    for label, body in (("current", current), ("base", base), ("new", new)):
-        path = scratch / label
-        path.write_bytes(body)
-        paths.append(str(path))
-    result = subprocess.run(["git", "merge-file", "-p", "-L", "before updating", "-L",
-                             "last update", "-L", "after updating", *paths],
-                            capture_output=True, check=False)
+    with tempfile.TemporaryDirectory(prefix="supa-schema-merge-") as scratch:
+        paths = []
+        for label, body in (("current", current), ("base", base), ("new", new)):
+            path = Path(scratch, label)
+            path.write_bytes(body)
+            paths.append(str(path))
+        result = subprocess.run(["git", "merge-file", "-p", "-L", "before updating", "-L",
+                                 "last update", "-L", "after updating", *paths],
+                                capture_output=True, check=False)
     if result.returncode < 0 or result.returncode > 127:
         raise UpdateError(f"git merge-file failed: {result.stderr.decode().strip()}")
     return result.stdout, result.returncode > 0
@@ -316,13 +323,9 @@ def plan_update(repo: Path, migrations: list, recorded: dict[str, Any] | None = 
     """Validate and prepare a fast update; None when only the real `copier update` can do it."""
     if recorded is None:
         recorded = load_answers(repo)
-    src, commit = recorded.get("_src_path"), recorded.get("_commit")
-    if not src or not commit:
+    renderer = renderer_for(repo, recorded)
+    if renderer is None:
         return None
-    template = template_at(str(src), str(commit), repo)
-    if template is None:
-        return None
-    renderer = Renderer(template, repo, recorded)
     hook = renderer.hook
     if hook is None or not hasattr(hook, "project_for"):
         return None  # a template version older than this fast path
@@ -365,34 +368,27 @@ def apply_changelog(repo: Path, migrations: list, data_file: Path | None = None,
     if old_migrations != migrations:  # Copier rewrites its answers file; never merged
         writes[repo / ANSWERS_FILE] = renderer.answers_file(old_migrations, migrations)
         result.written.append(ANSWERS_FILE)
-    scratch = CACHE / "merge" / str(os.getpid())
-    scratch.mkdir(parents=True, exist_ok=True)
-    try:
-        for rel in sorted(new_files):
-            new, base = new_files[rel], old_files.get(rel)
-            if new == base:
+    for rel in sorted(new_files):
+        new, base = new_files[rel], old_files.get(rel)
+        if new == base:
+            continue
+        target = repo / rel
+        current = target.read_bytes() if target.is_file() else None
+        if current is None:
+            if base is not None:
+                result.kept.append(rel)  # the user deleted it; keep it deleted
                 continue
-            target = repo / rel
-            current = target.read_bytes() if target.is_file() else None
-            if current is None:
-                if base is not None:
-                    result.kept.append(rel)  # the user deleted it; keep it deleted
-                    continue
-                writes[target] = new
-                result.written.append(rel)
-            elif current == new:
-                continue
-            elif base is not None and current == base:
-                writes[target] = new
-                result.written.append(rel)
-            else:
-                merged, conflicted = merge(current, base or b"", new, scratch)
-                writes[target] = merged
-                (result.conflicts if conflicted else result.merged).append(rel)
-    finally:
-        for leftover in scratch.glob("*"):
-            leftover.unlink()
-        scratch.rmdir()
+            writes[target] = new
+            result.written.append(rel)
+        elif current == new:
+            continue
+        elif base is not None and current == base:
+            writes[target] = new
+            result.written.append(rel)
+        else:
+            merged, conflicted = merge(current, base or b"", new)
+            writes[target] = merged
+            (result.conflicts if conflicted else result.merged).append(rel)
     if data_file is not None:
         data_text = _data_file_text(data_file, migrations)
     for target, body in writes.items():

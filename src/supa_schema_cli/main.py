@@ -36,13 +36,18 @@ def load_engine():
     return supa_schema
 
 
-def validate(answers: dict) -> None:
-    """Stop with the engine's message before Copier writes anything."""
+def validate(answers: dict):
+    """The engine's Project for ``answers``; stops with its message before anything is written."""
     engine = load_engine()
     try:
-        engine.build(answers)
+        return engine.build(answers)
     except engine.SchemaError as err:
         fail(str(err))
+
+
+def orm_of(workspace: dict) -> Optional[str]:
+    """The ORM of a workspace of .kodo/config.json (None: plain SQL, the seed's redirect)."""
+    return ((workspace.get("database") or {}).get("orm") or {}).get("name")
 
 
 def kodo_config(repo: Path) -> dict:
@@ -98,7 +103,7 @@ def check(repo: Path = typer.Option(Path("."), help="The generated repo"),
         fail(apply_failed(err))
     console.print(f"[green]applied[/green] {len(files)} migrations")
     for name, ws in config["stack"]["workspaces"].items():
-        orm = (ws["database"].get("orm") or {}).get("name")
+        orm = orm_of(ws)
         path = repo / ws["path"]
         if orm is None:
             console.print(f"{name}: no ORM, SQL migrations only")
@@ -134,6 +139,10 @@ DataFileOption = typer.Option(None, "--data-file",
 YesOption = typer.Option(False, "--yes", "--no-input", "-y",
                          help="Ask nothing: flags and defaults only")
 DirtyOption = typer.Option(False, "--allow-dirty", help="Update a repo with uncommitted changes")
+WorkspaceOption = typer.Option(None, "--workspace", "-w",
+                               help="Owning workspace (asked when not given)")
+MigrationOption = typer.Option(None, "--migration-name",
+                               help="Migration name (default: from the action)")
 
 
 def _report(result: "apply.Result", repo: Path) -> None:
@@ -149,9 +158,9 @@ def _report(result: "apply.Result", repo: Path) -> None:
     for name in result.conflicts:
         console.print(f"[red]conflict[/red] {name}: resolve the <<<<<<< markers",
                       highlight=False)
-    new = [n for n in result.new_migrations]
-    if new:
-        console.print("new migrations: " + ", ".join(f"supabase/migrations/{n}.sql" for n in new),
+    if result.new_migrations:
+        console.print("new migrations: " + ", ".join(f"supabase/migrations/{n}.sql"
+                                                     for n in result.new_migrations),
                       highlight=False)
         console.print("next: [bold]supabase db reset[/bold] (or supa-schema check)")
     elif result.fast and not (result.written or result.merged or result.conflicts):
@@ -207,16 +216,20 @@ def update(data_file: Path = typer.Option(..., "--data-file", exists=True, dir_o
     _apply(repo, data.get("migrations") or [], None, allow_dirty)
 
 
-def _workspaces(repo: Path) -> dict[str, dict]:
-    return kodo_config(repo)["stack"]["workspaces"]
+def selected_workspaces(repo: Path, workspace: Optional[str]) -> dict[str, dict]:
+    """The workspaces of .kodo/config.json, or only ``workspace`` (which must be one of them)."""
+    workspaces = kodo_config(repo)["stack"]["workspaces"]
+    if workspace is None:
+        return workspaces
+    if workspace not in workspaces:
+        fail(f"unknown workspace {workspace!r}: this repo's workspaces are "
+             f"{', '.join(workspaces)} (.kodo/config.json)")
+    return {workspace: workspaces[workspace]}
 
 
 def _ask_workspace(repo: Path, workspace: Optional[str], yes: bool) -> str:
-    names = list(_workspaces(repo))
+    names = list(selected_workspaces(repo, workspace))
     if workspace is not None:
-        if workspace not in names:
-            fail(f"unknown workspace {workspace!r}: this repo's workspaces are "
-                 f"{', '.join(names)} (.kodo/config.json)")
         return workspace
     if yes or len(names) == 1 or not sys.stdin.isatty():
         return names[0]
@@ -270,10 +283,11 @@ def default_name(*words: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "_", "_".join(words).lower()).strip("_")[:63]
 
 
-def _entry(repo: Path, name: str, workspace: str, actions: list[dict]) -> list:
-    recorded = _recorded(repo)
-    return [*(recorded.get("migrations") or []),
-            {"name": name, "workspace": workspace, "actions": actions}]
+def _append(repo: Path, name: str, workspace: str, actions: list[dict],
+            data_file: Optional[Path], allow_dirty: bool) -> None:
+    """Apply the recorded changelog plus one entry (and append it to ``data_file``)."""
+    entry = {"name": name, "workspace": workspace, "actions": actions}
+    _apply(repo, [*(_recorded(repo).get("migrations") or []), entry], data_file, allow_dirty)
 
 
 @app.command()
@@ -289,10 +303,8 @@ def table(name: str = typer.Argument(..., help="Table name (snake_case, plural)"
                                                      help="deleted_at column"),
           timestamps: Optional[bool] = typer.Option(None, "--timestamps/--no-timestamps",
                                                     help="created_at/updated_at + trigger"),
-          workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
-                                                  help="Owning workspace"),
-          migration: Optional[str] = typer.Option(None, "--migration-name",
-                                                  help="Migration name (default create_NAME)"),
+          workspace: Optional[str] = WorkspaceOption,
+          migration: Optional[str] = MigrationOption,
           repo: Path = RepoOption, data_file: Optional[Path] = DataFileOption,
           yes: bool = YesOption, allow_dirty: bool = DirtyOption):
     """Create a table (asks the standard questions unless --yes)."""
@@ -321,8 +333,8 @@ def table(name: str = typer.Argument(..., help="Table name (snake_case, plural)"
                     "timestamps": timestamps, "columns": columns}
     if index:
         action["indexes"] = [{"columns": [c.strip() for c in i.split(",")]} for i in index]
-    _apply(repo, _entry(repo, migration or default_name("create", name), owner, [action]),
-           data_file, allow_dirty)
+    _append(repo, migration or default_name("create", name), owner, [action], data_file,
+            allow_dirty)
 
 
 @app.command("column")
@@ -337,8 +349,8 @@ def column_cmd(table_name: str = typer.Argument(..., metavar="TABLE"),
                references: Optional[str] = typer.Option(None, "--references",
                                                         help="Foreign key target table"),
                on_delete: Optional[str] = typer.Option(None, "--on-delete"),
-               workspace: Optional[str] = typer.Option(None, "--workspace", "-w"),
-               migration: Optional[str] = typer.Option(None, "--migration-name"),
+               workspace: Optional[str] = WorkspaceOption,
+               migration: Optional[str] = MigrationOption,
                repo: Path = RepoOption, data_file: Optional[Path] = DataFileOption,
                yes: bool = YesOption, allow_dirty: bool = DirtyOption):
     """Add a column to a table."""
@@ -359,9 +371,8 @@ def column_cmd(table_name: str = typer.Argument(..., metavar="TABLE"),
     if on_delete is not None:
         action["on_delete"] = on_delete
     owner = _ask_workspace(repo, workspace, not ask)
-    _apply(repo, _entry(repo, migration or default_name("add", name, "to", table_name), owner,
-                        [action]),
-           data_file, allow_dirty)
+    _append(repo, migration or default_name("add", name, "to", table_name), owner, [action],
+            data_file, allow_dirty)
 
 
 @app.command("index")
@@ -370,8 +381,8 @@ def index_cmd(table_name: str = typer.Argument(..., metavar="TABLE"),
               unique: bool = typer.Option(False, "--unique"),
               method: Optional[str] = typer.Option(None, "--method",
                                                    help="btree, hash, gin, gist, hnsw, ivfflat"),
-              workspace: Optional[str] = typer.Option(None, "--workspace", "-w"),
-              migration: Optional[str] = typer.Option(None, "--migration-name"),
+              workspace: Optional[str] = WorkspaceOption,
+              migration: Optional[str] = MigrationOption,
               repo: Path = RepoOption, data_file: Optional[Path] = DataFileOption,
               yes: bool = YesOption, allow_dirty: bool = DirtyOption):
     """Add an index on a table."""
@@ -382,8 +393,8 @@ def index_cmd(table_name: str = typer.Argument(..., metavar="TABLE"),
     if method is not None:
         spec["method"] = method
     owner = _ask_workspace(repo, workspace, not _interactive(yes))
-    name = migration or default_name("add_index", table_name, *cols)
-    _apply(repo, _entry(repo, name, owner, [{"index": spec}]), data_file, allow_dirty)
+    _append(repo, migration or default_name("add_index", table_name, *cols), owner,
+            [{"index": spec}], data_file, allow_dirty)
 
 
 RELATION_KINDS = ("one-to-many", "many-to-one", "many-to-many")
@@ -400,8 +411,8 @@ def relation(from_table: str = typer.Argument(..., metavar="FROM"),
              name: Optional[str] = typer.Option(None, "--name",
                                                 help="Attribute name (needed for self relations)"),
              inverse: Optional[str] = typer.Option(None, "--inverse"),
-             workspace: Optional[str] = typer.Option(None, "--workspace", "-w"),
-             migration: Optional[str] = typer.Option(None, "--migration-name"),
+             workspace: Optional[str] = WorkspaceOption,
+             migration: Optional[str] = MigrationOption,
              repo: Path = RepoOption, data_file: Optional[Path] = DataFileOption,
              yes: bool = YesOption, allow_dirty: bool = DirtyOption):
     """Relate two tables (the foreign key lands on the many side)."""
@@ -421,22 +432,22 @@ def relation(from_table: str = typer.Argument(..., metavar="FROM"),
     if required:
         action["required"] = True
     owner = _ask_workspace(repo, workspace, not ask)
-    name = migration or default_name("relate", from_table, to_table)
-    _apply(repo, _entry(repo, name, owner, [action]), data_file, allow_dirty)
+    _append(repo, migration or default_name("relate", from_table, to_table), owner, [action],
+            data_file, allow_dirty)
 
 
 @app.command()
 def enum(name: str = typer.Argument(...),
          values: list[str] = typer.Argument(..., help="Labels, in order"),
-         workspace: Optional[str] = typer.Option(None, "--workspace", "-w"),
-         migration: Optional[str] = typer.Option(None, "--migration-name"),
+         workspace: Optional[str] = WorkspaceOption,
+         migration: Optional[str] = MigrationOption,
          repo: Path = RepoOption, data_file: Optional[Path] = DataFileOption,
          yes: bool = YesOption, allow_dirty: bool = DirtyOption):
     """Create an enum type (create it before the tables that use it)."""
     labels = [v for value in values for v in value.split(",") if v]
     owner = _ask_workspace(repo, workspace, not _interactive(yes))
-    _apply(repo, _entry(repo, migration or default_name("create_enum", name), owner,
-                        [{"enum": name, "values": labels}]), data_file, allow_dirty)
+    _append(repo, migration or default_name("create_enum", name), owner,
+            [{"enum": name, "values": labels}], data_file, allow_dirty)
 
 
 TYPES = {
@@ -467,7 +478,8 @@ EXPLAIN = {
 
 
 @app.command("types")
-def types_cmd(workspace: Optional[str] = typer.Option(None, "--workspace", "-w"),
+def types_cmd(workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
+                                                     help="Only this workspace"),
               repo: Path = RepoOption,
               write: bool = typer.Option(False, "--write",
                                          help="Overwrite typed files that differ from the "
@@ -477,12 +489,8 @@ def types_cmd(workspace: Optional[str] = typer.Option(None, "--workspace", "-w")
     Missing typed files are written back; files that differ from the answers
     (hand edits) are listed and only overwritten with --write.
     """
-    spaces = _workspaces(repo)
-    if workspace is not None and workspace not in spaces:
-        fail(f"unknown workspace {workspace!r}: this repo's workspaces are "
-             f"{', '.join(spaces)} (.kodo/config.json)")
+    chosen = selected_workspaces(repo, workspace)
     engine = load_engine()
-    chosen = {workspace: spaces[workspace]} if workspace else spaces
     with console.status("rendering typed outputs from the answers"):
         try:
             rendered = apply.render_models(repo.resolve())
@@ -490,7 +498,7 @@ def types_cmd(workspace: Optional[str] = typer.Option(None, "--workspace", "-w")
             fail(str(err))
     missing_orm = []
     for name, ws in chosen.items():
-        orm = (ws["database"].get("orm") or {}).get("name")
+        orm = orm_of(ws)
         if orm is None:
             console.print(f"[yellow]{name}[/yellow]: {engine.ORM_REDIRECT}")
             missing_orm.append(name)

@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-import yaml
 
-from .main import app, console, fail, kodo_config, load_engine
-
-ANSWERS_FILE = ".copier-answers.yml"
+from . import apply
+from .main import (_recorded, app, console, fail, load_engine, orm_of, selected_workspaces,
+                   validate)
 # Where each ORM keeps its migrations, relative to the workspace.
 ORM_FOLDERS = {"drizzle": "drizzle", "sqlalchemy": "alembic/versions", "sqlx": "migrations"}
 SQLX_INSTALL = "cargo install sqlx-cli --no-default-features --features rustls,postgres"
@@ -33,35 +32,6 @@ OFFLINE_URL = "postgresql://postgres@localhost/postgres"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _answers(repo: Path) -> dict:
-    path = repo / ANSWERS_FILE
-    if not path.is_file():
-        fail(f"{path} not found: run this inside a repo made by supa-schema (or pass --repo)")
-    return yaml.safe_load(path.read_text()) or {}
-
-
-def _project(answers: dict):
-    engine = load_engine()
-    try:
-        return engine.build({k: v for k, v in answers.items() if not k.startswith("_")})
-    except engine.SchemaError as err:
-        fail(str(err))
-
-
-def _selected(repo: Path, workspace: Optional[str]) -> dict[str, dict]:
-    workspaces = kodo_config(repo)["stack"]["workspaces"]
-    if workspace is None:
-        return workspaces
-    if workspace not in workspaces:
-        fail(f"unknown workspace {workspace!r}: this repo's workspaces are "
-             f"{', '.join(workspaces)} (.kodo/config.json)")
-    return {workspace: workspaces[workspace]}
-
-
-def _orm(ws: dict) -> Optional[str]:
-    return ((ws.get("database") or {}).get("orm") or {}).get("name")
 
 
 def _redirect(name: str) -> None:
@@ -127,13 +97,10 @@ BASELINE = "supa_schema_baseline"
 def _rendered(repo: Path, rel: str) -> Optional[bytes]:
     """``rel`` as the template renders it for the recorded answers (without hand edits)."""
     try:
-        from . import apply
-
         recorded = apply.load_answers(repo)
-        template = apply.template_at(str(recorded["_src_path"]), str(recorded["_commit"]), repo)
-        if template is None:
+        renderer = apply.renderer_for(repo, recorded)
+        if renderer is None:
             return None
-        renderer = apply.Renderer(template, repo, recorded)
         ctx = renderer.context(recorded.get("migrations") or [])
         for source in renderer.sources():
             for path, extra in renderer.paths(source, ctx, None):
@@ -209,7 +176,7 @@ def _generate_alembic(name: str, ws_dir: Path, repo: Path, project, migration: O
     if not migration:
         say(f"{name}: alembic needs a message: pass --name (e.g. add_products)")
         return False
-    pending = [c for c in _candidates(repo, project, name, ws_dir, "sqlalchemy")]
+    pending = _candidates(repo, project, name, ws_dir, "sqlalchemy")
     if pending:
         say(f"{name}: {', '.join(c.rel for c in pending)} not synced yet: run "
                       "`supa-schema sync` first, so alembic compares with a database that "
@@ -252,11 +219,11 @@ def generate(workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
     if name is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name):
         fail(f"--name {name!r} must be snake_case (a-z, 0-9, _; starting with a letter)")
     repo = repo.resolve()
-    selected = _selected(repo, workspace)
+    selected = selected_workspaces(repo, workspace)
     project = None
     failed = skipped = 0
     for ws_name, ws in selected.items():
-        orm = _orm(ws)
+        orm = orm_of(ws)
         ws_dir = repo / ws["path"]
         if orm is None:
             _redirect(ws_name)
@@ -271,7 +238,7 @@ def generate(workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
         elif orm == "sqlx":
             ok = _generate_sqlx(ws_name, ws_dir, name)
         elif orm == "sqlalchemy":
-            project = project or _project(_answers(repo))
+            project = project or validate(apply.user_answers(_recorded(repo)))
             ok = _generate_alembic(ws_name, ws_dir, repo, project, name)
         else:
             say(f"{ws_name}: unknown ORM {orm!r}")
@@ -415,8 +382,6 @@ def apply_entries(repo: Path, migrations: list[dict], data_file: Optional[Path])
     ``apply.apply_changelog`` validates, renders only the touched files, writes
     the answers file and the user's data file (or runs the real `copier update`).
     """
-    from . import apply
-
     try:
         apply.apply_changelog(repo, migrations, data_file)
     except apply.UpdateError as err:
@@ -433,14 +398,14 @@ def sync(workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
     """Copy new ORM migrations into supabase/migrations with service-range numbering."""
     repo = repo.resolve()
     engine = load_engine()
-    answers = _answers(repo)
-    project = _project(answers)
-    selected = _selected(repo, workspace)
+    answers = _recorded(repo)
+    project = validate(apply.user_answers(answers))
+    selected = selected_workspaces(repo, workspace)
     recorded = list(answers.get("migrations") or [])
     taken = {e.get("name") for e in recorded if isinstance(e, dict)}
     new: list[dict] = []
     for ws_name, ws in selected.items():
-        orm = _orm(ws)
+        orm = orm_of(ws)
         if orm is None:
             if workspace is not None:
                 _redirect(ws_name)
