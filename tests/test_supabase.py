@@ -251,3 +251,31 @@ def test_bad_answers_stop_before_any_file_is_written(case, tmp_path):
     with pytest.raises(SchemaError) as err:
         build(answers)
     assert where in str(err.value) and problem in str(err.value)
+
+
+TENANT = {"table": "projects", "tenant": True, "columns": [{"name": "title", "type": "text"}]}
+SHARED = {"table": "notes", "columns": [{"name": "body", "type": "text"}]}
+
+
+@pytest.mark.parametrize("reference", [
+    {**SHARED, "columns": [{"name": "project_id", "type": "uuid", "references": "projects"}]},
+    {"column": "project_id", "table": "notes", "type": "uuid", "references": "projects"},
+    {"relation": "many-to-one", "from": "notes", "to": "projects"},
+    {"relation": "one-to-many", "from": "projects", "to": "notes"},
+], ids=["column of a new table", "column action", "many-to-one", "one-to-many"])
+def test_a_shared_table_cannot_reference_a_tenant_table(reference, tmp_path):
+    """The database can keep a reference inside one organization only when both
+    tables have org_id: anything else is refused before a file is written."""
+    actions = [TENANT] + ([] if "columns" in reference and reference["table"] == "notes"
+                          else [SHARED]) + [reference]
+    answers = {**copy.deepcopy(BASE), "multi_tenant": True,
+               "migrations": [entry("first", "python", *actions)]}
+    with pytest.raises(SchemaError) as err:
+        build(answers)
+    assert "'notes.project_id' references tenant table 'projects'" in str(err.value)
+    assert "make 'notes' a tenant table" in str(err.value)
+    if reference.get("relation") == "many-to-one":
+        dst = tmp_path / "out"
+        result = copier_copy(answers, dst, check=False)
+        assert result.returncode != 0 and "references tenant table" in result.stderr
+        assert not dst.exists()

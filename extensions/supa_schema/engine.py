@@ -7,6 +7,7 @@ templates and the CLI read. It never touches the file system.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -105,7 +106,12 @@ class Project:
     @property
     def tenant_tables(self) -> list[Table]:
         """Tables whose rows belong to an organization (they get pgTAP RLS tests)."""
-        return [t for t in self.tables.values() if t.tenant]
+        return [t for t in self.tables.values() if t.tenant and t.junction_of is None]
+
+    @property
+    def tenant_junctions(self) -> list[Table]:
+        """Many-to-many link tables between two tenant tables (org_id on every link)."""
+        return [t for t in self.tables.values() if t.tenant and t.junction_of is not None]
 
     def fixture(self, table: Table, tag: str, org: str | None = None, user: str | None = None,
                 parents: str | None = None):
@@ -124,6 +130,14 @@ class Project:
         from .samples import fixed_uuid
 
         return fixed_uuid(*parts)
+
+    @staticmethod
+    def sample(table: Table, tag: str) -> tuple[str, str] | None:
+        """(column, SQL literal) of a data column a test can set on ``table``, if any."""
+        from .samples import editable_column, sample_sql
+
+        column = editable_column(table)
+        return (column.name, sample_sql(column, tag)) if column else None
 
     @property
     def has_vector(self) -> bool:
@@ -425,7 +439,32 @@ class _Builder:
         table.columns.append(column)
 
     def fk_index(self, table: Table, column: str) -> Index:
-        return Index(self.index_name(table.name, (column,)), table.name, (column,))
+        """The index a foreign key needs: its columns, in the constraint's order."""
+        col = table.column(column)
+        fk = col.references if col is not None else None
+        columns = fk.columns if fk is not None else (column,)
+        return Index(self.index_name(table.name, columns), table.name, columns)
+
+    def scoped(self, table: Table, col: Column) -> Column:
+        """Keep a tenant table's reference to another tenant table inside one organization.
+
+        The foreign key becomes ``(column, org_id) -> target (id, org_id)``, so
+        neither an insert nor an update can point a row at another
+        organization's row, whatever the caller can see.
+        """
+        fk = col.references
+        if fk is None or fk.target == "auth.users" or not self.p.multi_tenant:
+            return col
+        target = table if fk.target == table.name else self.p.tables[fk.target]
+        if target.tenant and not table.tenant and table.junction_of is None:
+            self.fail(f"'{table.name}.{col.name}' references tenant table '{target.name}', "
+                      f"but '{table.name}' is not a tenant table, so the database cannot keep "
+                      "the reference inside one organization",
+                      f"make '{table.name}' a tenant table (tenant: true), or reference a "
+                      "table that is not a tenant table")
+        if table.tenant and target.tenant:
+            col.references = dataclasses.replace(fk, org_scoped=True)
+        return col
 
     def ensure_vector(self, m: Migration, columns: list[Column]) -> None:
         if not self.vector_ready and any(c.type.base == "vector" for c in columns):
@@ -583,15 +622,17 @@ class _Builder:
         if not isinstance(columns_raw, list):
             self.fail("`columns` must be a list")
         pk = action.get("primary_key")
+        fks: list[str] = []
+        if flags["tenant"]:
+            # First, so every organization-scoped key lists org_id first in table
+            # order as well: (org_id, project_id) -> projects (org_id, id).
+            table.columns.append(Column("org_id", ColumnType("uuid"), False, references=ForeignKey(
+                "org_id", "organizations", "cascade")))
+            fks.append("org_id")
         if pk is None:
             table.columns.append(Column("id", ColumnType("uuid"), False,
                                         literals.Default("gen_random_uuid()", True),
                                         primary_key=True, managed=True))
-        fks: list[str] = []
-        if flags["tenant"]:
-            table.columns.append(Column("org_id", ColumnType("uuid"), False, references=ForeignKey(
-                "org_id", "organizations", "cascade")))
-            fks.append("org_id")
         if flags["owner"]:
             table.columns.append(Column(
                 "user_id", ColumnType("uuid"), False, literals.Default("auth.uid()", True),
@@ -602,6 +643,7 @@ class _Builder:
                    "deleted_at": flags["soft_delete"]}
         for raw in columns_raw:
             col = self.column(raw, name, m, adding=False)
+            self.scoped(table, col)
             if managed.get(col.name):
                 self.fail(f"column '{col.name}' is added by the table's options "
                           "(id, tenant, owner, timestamps, soft_delete): remove it")
@@ -697,7 +739,7 @@ class _Builder:
         table = self.table(action.get("table"), m)
         name = action.get("column")
         self.where = f"{m.label}, column '{name}' on '{table.name}'"
-        col = self.column(action, table.name, m, adding=True)
+        col = self.scoped(table, self.column(action, table.name, m, adding=True))
         self.add_column(table, col)
         index = None
         if col.references:
@@ -760,8 +802,8 @@ class _Builder:
                       "fails once it has rows",
                       "declare the column in the table with `references:` instead, or leave "
                       "the relation optional")
-        col = Column(col_name, ColumnType("uuid"), True,
-                     references=ForeignKey(col_name, one.name, on_delete))
+        col = self.scoped(many, Column(col_name, ColumnType("uuid"), True,
+                                       references=ForeignKey(col_name, one.name, on_delete)))
         self.add_column(many, col)
         index = self.fk_index(many, col_name)
         many.indexes.append(index)
@@ -790,19 +832,25 @@ class _Builder:
                       f"'{left}'", "give the relation a `name`")
         attr = name or dst.name
         back = inverse or (src.name if src.name != dst.name else f"{src.name}_by_{name}")
+        # Links between two tenant tables carry the organization too: both keys
+        # then end in org_id, so a link never joins two organizations. The
+        # database fills org_id from the left row (ORMs insert links without it).
+        scoped = src.tenant and dst.tenant
         table = Table(through, m.workspace, primary_key=(left, right), created_in=m.stem,
-                      junction_of=(src.name, dst.name),
+                      junction_of=(src.name, dst.name), tenant=scoped,
                       model=self.model_name(through))
         uid = ColumnType("uuid")
         table.columns = [
+            *([Column("org_id", uid, False, managed=True)] if scoped else []),
             Column(left, uid, False, primary_key=True,
-                   references=ForeignKey(left, src.name, "cascade")),
+                   references=ForeignKey(left, src.name, "cascade", org_scoped=scoped)),
             Column(right, uid, False, primary_key=True,
-                   references=ForeignKey(right, dst.name, "cascade")),
+                   references=ForeignKey(right, dst.name, "cascade", org_scoped=scoped)),
             Column("created_at", ColumnType("timestamptz"), False,
                    literals.Default("now()", expression=True), managed=True),
         ]
-        table.indexes = [self.fk_index(table, right)]
+        table.indexes = ([self.fk_index(table, left)] if scoped else []) + [
+            self.fk_index(table, right)]
         src.relations.append(RelationEnd(attr, "many", dst.name, back, None, through, left, right))
         dst.relations.append(RelationEnd(back, "many", src.name, attr, None, through, right, left))
         self.check_relation_names(src)

@@ -81,10 +81,32 @@ class ForeignKey:
     target: str  # table in the public schema, or "auth.users"
     on_delete: str = "no action"  # SQL spelling, lower case
     target_column: str = "id"
+    # Between two tenant tables the key is (org_id, column) -> target (org_id, id),
+    # so the database itself keeps a row's references inside its organization.
+    # Tenant tables start with org_id, so both sides list their columns in table
+    # order too (drizzle-kit reads a foreign key's columns in that order).
+    org_scoped: bool = False
 
     @property
     def target_sql(self) -> str:
         return self.target if "." in self.target else f"public.{self.target}"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The referencing columns, in constraint order."""
+        return ("org_id", self.column) if self.org_scoped else (self.column,)
+
+    @property
+    def target_columns(self) -> tuple[str, ...]:
+        return ("org_id", self.target_column) if self.org_scoped else (self.target_column,)
+
+    @property
+    def on_delete_sql(self) -> str:
+        """The delete action; on an organization-scoped key `set null`/`set default`
+        touch the reference column only (PostgreSQL 15+), never ``org_id``."""
+        if self.org_scoped and self.on_delete in ("set null", "set default"):
+            return f"{self.on_delete} ({self.column})"
+        return self.on_delete
 
 
 @dataclass
@@ -175,6 +197,14 @@ class Table:
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def org_key(self) -> str | None:
+        """Name of the ``unique (org_id, id)`` key that organization-scoped foreign
+        keys point at: every tenant table with an ``id`` primary key has one."""
+        if self.tenant and self.junction_of is None and self.primary_key == ("id",):
+            return f"{self.name}_org_id_id_key"
+        return None
 
     @property
     def foreign_keys(self) -> list[ForeignKey]:

@@ -57,6 +57,28 @@ class FixtureRow:
     def value(self, column: str) -> str:
         return dict(self.values)[column]
 
+    def with_value(self, column: str, literal: str) -> "FixtureRow":
+        """The same row with ``column`` set (added when the row did not set it)."""
+        values = dict(self.values)
+        values[column] = literal
+        return FixtureRow(self.table, tuple(values.items()))
+
+    @property
+    def insert(self) -> str:
+        """An insert of this row that leaves an existing row with the same key alone."""
+        return (f"insert into public.{self.table} ({self.columns}) values ({self.literals}) "
+                "on conflict do nothing;")
+
+
+def editable_column(table: Table) -> Column | None:
+    """A plain data column a test can change (not a key, reference or managed column)."""
+    keys = {c for i in table.indexes if i.unique for c in i.columns}
+    for c in table.columns:
+        if not (c.managed or c.primary_key or c.references or c.unique or c.name in keys
+                or c.name in ("org_id", "user_id", "deleted_at")):
+            return c
+    return None
+
 
 def fixture_rows(table: Table, tables: dict[str, Table], org: str, user: str,
                  tag: str, parents: str | None = None) -> list[FixtureRow]:
