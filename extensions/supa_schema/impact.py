@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .engine import Project
+from .project import Project
 
 
 @dataclass(frozen=True)

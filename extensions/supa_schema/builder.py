@@ -1,0 +1,406 @@
+"""The builder: folds a changelog's actions into the project, one action module each.
+
+``Builder`` holds what every action needs (the project so far, where we are
+for messages, name and type validation, index naming); the actions themselves
+live in ``actions/``, one module per kind, behind the dispatch table there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from . import literals, names, rls
+from .errors import SchemaError
+from .model import Column, ColumnType, ForeignKey, Index, RelationEnd, Table
+from .plan import CreateExtension, Migration
+from .project import Project
+from .types import ALIASES, TYPES
+from .vocabulary import ON_DELETE, RESERVED_MODELS, VECTOR_OPS
+
+TYPE_RE = re.compile(r"^\s*([a-z][a-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(\[\])?\s*$")
+
+
+class Builder:
+    """Folds entries, in file-name order, into the project's state."""
+
+    def __init__(self, project: Project, entries: list[Migration], raw: list[dict]):
+        self.project = project
+        self.entries = entries
+        self.raw = raw
+        self.creators: dict[str, Migration] = {}  # table/enum name -> entry creating it
+        self.model_names: dict[str, str] = {}
+        self.index_names: set[str] = set()
+        self.vector_ready = False
+        self.where = ""
+
+    def run(self) -> None:
+        """Fold every entry's actions, in file-name order, into the project."""
+        from .actions import ACTIONS, kind_of
+
+        self.scan_creators()
+        if self.project.multi_tenant:
+            self.core_tables()
+        for m in self.entries:
+            if m.synced:
+                continue  # verbatim SQL: the schema model does not see it
+            actions = self.raw[m.position].get("actions")
+            for i, action in enumerate(actions):
+                self.where = f"{m.label}, action {i + 1}"
+                if not isinstance(action, Mapping):
+                    keys = [f"{k}:" for k in ACTIONS]
+                    self.fail(f"an action must be a mapping ({', '.join(keys[:-1])} or {keys[-1]})")
+                kind = kind_of(action)
+                if kind is None:
+                    self.fail(f"an action needs exactly one of {', '.join(f'{k}:' for k in ACTIONS)}"
+                              f" (got keys {', '.join(map(str, action))})")
+                if not isinstance(action[kind], Mapping):
+                    self.where = f"{m.label}, action {i + 1} ({kind} {action[kind]!r})"
+                ACTIONS[kind](self, action, m)
+        for t in self.project.tables.values():
+            self.check_relation_names(t)
+        self.check_ts_exports()
+
+    def fail(self, problem: str, hint: str = "") -> NoReturn:
+        raise SchemaError(self.where, problem, hint)
+
+    def ident(self, name: Any, what: str) -> str:
+        problem = names.identifier_problem(name)
+        if problem:
+            self.fail(f"{what}: {problem}")
+        return name
+
+    def _not_yet(self, kind: str, name: str, current: Migration) -> None:
+        creator = self.creators.get(name)
+        if creator is not None and creator.number > current.number:
+            self.fail(
+                f"{kind} '{name}' is created by {creator.stem}, which runs after "
+                f"{current.stem} in file-name order, so this migration would fail",
+                f"own this entry by '{creator.workspace}' (or a workspace whose range sorts "
+                f"after {creator.version}), or create '{name}' in an earlier migration")
+
+    def table(self, name: Any, current: Migration, what: str = "table") -> Table:
+        if not isinstance(name, str) or name not in self.project.tables:
+            if isinstance(name, str):
+                self._not_yet("table", name, current)
+            known = ", ".join(t for t in self.project.tables if not self.project.tables[t].core) or "none yet"
+            self.fail(f"unknown {what} {name!r}",
+                      f"tables that exist at this point: {known}")
+        return self.project.tables[name]
+
+    def check_options(self, raw: Mapping, allowed: set[str], what: str) -> None:
+        extra = sorted(set(raw) - allowed)
+        if extra:
+            self.fail(f"unknown key(s) {', '.join(map(repr, extra))} in {what}",
+                      f"allowed keys: {', '.join(sorted(allowed))}")
+
+    def index_name(self, table: str, columns: tuple[str, ...], explicit: Any = None) -> str:
+        if explicit is not None:
+            name = self.ident(explicit, "index name")
+        else:
+            name = f"idx_{table}_{'_'.join(columns)}"
+            if len(name) > names.MAX_IDENTIFIER_BYTES:
+                digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+                name = f"{name[:names.MAX_IDENTIFIER_BYTES - 9]}_{digest}"
+        if name in self.index_names:
+            self.fail(f"an index named '{name}' already exists",
+                      "give this index another `name`, or drop the duplicate")
+        self.index_names.add(name)
+        return name
+
+    def model_name(self, table: str, explicit: Any = None) -> str:
+        model = explicit if explicit is not None else names.pascal(names.singular(table))
+        if not isinstance(model, str) or not re.fullmatch(r"[A-Z][A-Za-z0-9]*", model):
+            self.fail(f"model name {model!r} must be PascalCase (letters and digits)")
+        if model in self.model_names or model in RESERVED_MODELS:
+            other = self.model_names.get(model, "a generated helper")
+            self.fail(f"model class '{model}' for table '{table}' clashes with {other}",
+                      "set `model:` on the table to a different class name")
+        self.model_names[model] = f"table '{table}'"
+        return model
+
+    def column_type(self, raw: Mapping, current: Migration) -> ColumnType:
+        spelled = raw.get("type")
+        if not isinstance(spelled, str):
+            self.fail("every column needs a `type`", f"one of {', '.join(TYPES)}"
+                      " (except enum), a declared enum, or an array like text[]")
+        m = TYPE_RE.match(spelled.lower())
+        if not m:
+            self.fail(f"unknown column type {spelled!r}")
+        base, p1, p2, arr = m.group(1).strip(), m.group(2), m.group(3), bool(m.group(4))
+        base = ALIASES.get(base, base)
+        params: dict[str, Any] = {}
+        enum = None
+        if base in TYPES and base != "enum":
+            spec = TYPES[base]
+            if p1 is not None:
+                if not spec.params:
+                    self.fail(f"type {base} takes no parameters")
+                params[spec.params[0]] = int(p1)
+                if p2 is not None:
+                    if len(spec.params) < 2:
+                        self.fail(f"type {base} takes one parameter")
+                    params[spec.params[1]] = int(p2)
+            for key in spec.params:
+                if key in raw:
+                    value = raw[key]
+                    if isinstance(value, bool) or not isinstance(value, int):
+                        self.fail(f"`{key}` must be a whole number, got {value!r}")
+                    params[key] = value
+            for key in spec.required_params:
+                if key not in params:
+                    self.fail(f"type {base} needs `{key}`",
+                              f"for example {{type: {base}, {key}: "
+                              f"{ {'length': 255, 'precision': 10, 'dimensions': 1536}[key]}}}")
+            if arr and not spec.array_ok:
+                self.fail(f"arrays of {base} are not supported")
+        else:
+            if base not in self.project.enums:
+                self._not_yet("enum", base, current)
+                self.fail(f"unknown column type {spelled!r}",
+                          f"use one of {', '.join(k for k in TYPES if k != 'enum')}, "
+                          f"or declare the enum first with an `enum:` action"
+                          + (f" (enums so far: {', '.join(self.project.enums)})" if self.project.enums
+                             else ""))
+            enum = self.project.enums[base]
+            base = "enum"
+            if p1 is not None:
+                self.fail(f"enum type {m.group(1)} takes no parameters")
+        if base == "varchar" and not 1 <= params["length"] <= 10_485_760:
+            self.fail(f"varchar length {params['length']} must be between 1 and 10485760")
+        if base == "numeric":
+            prec, scale = params.get("precision"), params.get("scale", 0)
+            if not 1 <= prec <= 1000:
+                self.fail(f"numeric precision {prec} must be between 1 and 1000")
+            if not 0 <= scale <= prec:
+                self.fail(f"numeric scale {scale} must be between 0 and the precision ({prec})")
+            params["scale"] = scale
+        if base == "vector" and not 1 <= params["dimensions"] <= 16000:
+            self.fail(f"vector dimensions {params['dimensions']} must be between 1 and 16000")
+        return ColumnType(base=base, array=arr, enum=enum, **params)
+
+    def column(self, raw: Any, table: str, current: Migration, *, adding: bool) -> Column:
+        if not isinstance(raw, Mapping):
+            self.fail(f"a column must be a mapping like {{name: title, type: text}}, got {raw!r}")
+        allowed = {"name", "type", "required", "unique", "default", "length", "precision",
+                   "scale", "dimensions", "references", "on_delete", "column", "table"}
+        self.check_options(raw, allowed, "column")
+        name = self.ident(raw.get("name", raw.get("column")), "column name")
+        ctype = self.column_type(raw, current)
+        required = raw.get("required", False)
+        unique = raw.get("unique", False)
+        for key, val in (("required", required), ("unique", unique)):
+            if not isinstance(val, bool):
+                self.fail(f"column '{name}': `{key}` must be true or false")
+        default = None
+        if "default" in raw and raw["default"] is not None:
+            spec = TYPES[ctype.base]
+            try:
+                default = literals.parse_default(
+                    raw["default"], ctype.base, spec.literal, array=ctype.array,
+                    sql_type=ctype.sql, enum_values=ctype.enum.values if ctype.enum else None,
+                    precision=ctype.precision, scale=ctype.scale, length=ctype.length)
+            except ValueError as err:
+                self.fail(f"column '{name}': {err}")
+        if unique and ctype.base in ("jsonb", "vector"):
+            self.fail(f"column '{name}': {ctype.base} columns cannot be unique")
+        ref = None
+        if raw.get("references") is not None:
+            target = raw["references"]
+            if target != "auth.users":
+                tgt = self.table(target, current, "referenced table")
+                if tgt.primary_key != ("id",):
+                    self.fail(f"table '{target}' has no single `id` primary key to reference")
+            if ctype.base != "uuid" or ctype.array:
+                self.fail(f"column '{name}' references {target} and must be of type uuid")
+            ref = ForeignKey(name, target, self.on_delete(raw.get("on_delete"), required))
+        elif "on_delete" in raw:
+            self.fail(f"column '{name}': `on_delete` needs `references`")
+        if adding and required and default is None:
+            self.fail(f"column '{name}' is required but has no default, so adding it to "
+                      f"'{table}' fails once the table has rows",
+                      "give it a `default`, or add it without `required`")
+        return Column(name=name, type=ctype, nullable=not required, default=default,
+                      unique=unique, references=ref)
+
+    def on_delete(self, raw: Any, required: bool) -> str:
+        value = "no action" if raw is None else str(raw).lower().replace("_", " ")
+        if value not in ON_DELETE:
+            self.fail(f"on_delete {raw!r} is not one of {', '.join(ON_DELETE)}")
+        if value == "set null" and required:
+            self.fail("on_delete 'set null' cannot be used on a required column",
+                      "make the relation optional, or use cascade/restrict")
+        return value
+
+    def add_column(self, table: Table, column: Column) -> None:
+        if table.column(column.name) is not None:
+            self.fail(f"table '{table.name}' already has a column '{column.name}'")
+        taken = {c.py for c in table.columns} | {r.name for r in table.relations}
+        if column.py in taken:
+            self.fail(f"column '{column.name}' clashes with '{column.py}' on model "
+                      f"'{table.model}'")
+        table.columns.append(column)
+
+    def fk_index(self, table: Table, column: str) -> Index:
+        """The index a foreign key needs: its columns, in the constraint's order."""
+        col = table.column(column)
+        fk = col.references if col is not None else None
+        columns = fk.columns if fk is not None else (column,)
+        return Index(self.index_name(table.name, columns), table.name, columns)
+
+    def scoped(self, table: Table, col: Column) -> Column:
+        """Keep a tenant table's reference to another tenant table inside one organization.
+
+        The foreign key becomes ``(column, org_id) -> target (id, org_id)``, so
+        neither an insert nor an update can point a row at another
+        organization's row, whatever the caller can see.
+        """
+        fk = col.references
+        if fk is None or fk.target == "auth.users" or not self.project.multi_tenant:
+            return col
+        target = table if fk.target == table.name else self.project.tables[fk.target]
+        if target.tenant and not table.tenant and table.junction_of is None:
+            self.fail(f"'{table.name}.{col.name}' references tenant table '{target.name}', "
+                      f"but '{table.name}' is not a tenant table, so the database cannot keep "
+                      "the reference inside one organization",
+                      f"make '{table.name}' a tenant table (tenant: true), or reference a "
+                      "table that is not a tenant table")
+        if table.tenant and target.tenant:
+            col.references = dataclasses.replace(fk, org_scoped=True)
+        return col
+
+    def ensure_vector(self, m: Migration, columns: list[Column]) -> None:
+        if not self.vector_ready and any(c.type.base == "vector" for c in columns):
+            m.operations.append(CreateExtension("vector"))
+            self.vector_ready = True
+
+    def add_ref_relation(self, table: Table, col: Column) -> None:
+        """A column with ``references`` also gets an ORM many-to-one attribute."""
+        fk = col.references
+        if fk.target == "auth.users":
+            return
+        attr = col.name[:-3] if col.name.endswith("_id") else f"{col.name}_ref"
+        table.relations.append(RelationEnd(attr, "one", fk.target, None, col.name))
+
+    def make_index(self, raw: Any, table: Table) -> Index:
+        if not isinstance(raw, Mapping):
+            self.fail(f"an index must be a mapping like {{columns: [name]}}, got {raw!r}")
+        self.check_options(raw, {"columns", "unique", "method", "name", "ops", "table"},
+                           "index")
+        cols = raw.get("columns")
+        if isinstance(cols, str):
+            cols = [cols]
+        if not isinstance(cols, list) or not cols:
+            self.fail(f"index on '{table.name}' needs `columns`")
+        for c in cols:
+            if not isinstance(c, str) or table.column(c) is None:
+                self.fail(f"index column {c!r} is not a column of '{table.name}'",
+                          f"columns: {', '.join(col.name for col in table.columns)}")
+        if len(set(cols)) != len(cols):
+            self.fail(f"index on '{table.name}' lists a column twice")
+        unique = raw.get("unique", False)
+        if not isinstance(unique, bool):
+            self.fail("`unique` must be true or false")
+        method = str(raw.get("method", "btree")).lower()
+        vector_cols = [c for c in cols if table.column(c).type.base == "vector"]
+        opclass = None
+        if method in ("hnsw", "ivfflat"):
+            if len(cols) != 1 or not vector_cols:
+                self.fail(f"{method} indexes take exactly one vector column")
+            ops = str(raw.get("ops", "cosine"))
+            if ops not in VECTOR_OPS:
+                self.fail(f"vector index ops {ops!r} must be one of {', '.join(VECTOR_OPS)}")
+            opclass = VECTOR_OPS[ops]
+            if unique:
+                self.fail("vector indexes cannot be unique")
+        elif method in ("btree", "gin"):
+            if vector_cols:
+                self.fail(f"vector column '{vector_cols[0]}' needs `method: hnsw` or `ivfflat`")
+            if method == "gin" and unique:
+                self.fail("gin indexes cannot be unique")
+        else:
+            self.fail(f"index method {method!r} must be btree, gin, hnsw or ivfflat")
+        key = (tuple(cols), unique, method)
+        for other in table.indexes:
+            if (other.columns, other.unique, other.method) == key:
+                self.fail(f"'{table.name}' already has an index on ({', '.join(cols)}): "
+                          f"'{other.name}'", "remove the duplicate index")
+        name = self.index_name(table.name, tuple(cols), raw.get("name"))
+        return Index(name, table.name, tuple(cols), unique, method, opclass)
+
+    def check_relation_names(self, table: Table) -> None:
+        seen = {c.py for c in table.columns}
+        for r in table.relations:
+            if r.name in seen or names.python_name(r.name) != r.name:
+                self.fail(f"relation attribute '{r.name}' on model '{table.model}' clashes with "
+                          "a column or another relation",
+                          "set `name:`/`inverse:` on the relation to choose another attribute")
+            seen.add(r.name)
+
+    def check_ts_exports(self) -> None:
+        """Exported names of schema.ts (tables, enums, relations, row types) must not clash."""
+        seen: dict[str, str] = {"authUsers": "Supabase's auth.users", "bytea": "the bytea type"}
+        for what, name in (
+            *((f"enum '{e.name}'", e.ts) for e in self.project.enums.values()),
+            *((f"table '{t.name}'", t.ts) for t in self.project.tables.values()),
+            *((f"relations of table '{t.name}'", f"{t.ts}Relations")
+              for t in self.project.tables.values()),
+            *((f"insert type of table '{t.name}'", f"New{t.model}")
+              for t in self.project.tables.values()),
+        ):
+            if name in seen:
+                creator = self.creators.get(what.split("'")[1])
+                self.where = creator.label if creator else ""
+                self.fail(f"{what} would be exported from schema.ts as '{name}', which is "
+                          f"already {seen[name]}", "rename the table or enum")
+            seen[name] = what
+
+    def scan_creators(self) -> None:
+        for m in self.entries:
+            for action in self.raw[m.position].get("actions") or []:
+                if not isinstance(action, Mapping):
+                    continue
+                if isinstance(action.get("enum"), str):
+                    self.creators.setdefault(action["enum"], m)
+                elif isinstance(action.get("table"), str) and not any(
+                        k in action for k in ("column", "index", "relation")):
+                    self.creators.setdefault(action["table"], m)
+
+    def core_tables(self) -> None:
+        uid = ColumnType("uuid")
+        now = literals.Default("now()", expression=True)
+        org = Table("organizations", "", core=True, timestamps=True, model="Organization",
+                    created_in="00001_core_functions")
+        org.columns = [
+            Column("id", uid, False, literals.Default("gen_random_uuid()", True), primary_key=True,
+                   managed=True),
+            Column("name", ColumnType("text"), False),
+            Column("created_at", ColumnType("timestamptz"), False, now, managed=True),
+            Column("updated_at", ColumnType("timestamptz"), False, now, managed=True),
+        ]
+        members = Table("organization_members", "", core=True, model="OrganizationMember",
+                        primary_key=("org_id", "user_id"), created_in="00001_core_functions")
+        members.columns = [
+            Column("org_id", uid, False, references=ForeignKey("org_id", "organizations",
+                                                               "cascade")),
+            Column("user_id", uid, False, references=ForeignKey("user_id", "auth.users",
+                                                                "cascade")),
+            Column("role", ColumnType("text"), False, literals.Default("'member'", value="member")),
+            Column("created_at", ColumnType("timestamptz"), False, now, managed=True),
+        ]
+        members.checks = [("organization_members_role_check",
+                           "role = any (array['owner', 'admin', 'member'])")]
+        members.indexes = [Index("idx_organization_members_user_id", "organization_members",
+                                 ("user_id",))]
+        members.relations = [RelationEnd("organization", "one", "organizations", "members",
+                                         "org_id")]
+        org.relations = [RelationEnd("members", "many", "organization_members", "organization",
+                                     "org_id")]
+        for t in (org, members):
+            t.policies = rls.core_policies(t)
+            self.project.tables[t.name] = t
+            self.model_names[t.model] = "the tenancy tables"
+        self.index_names.add("idx_organization_members_user_id")
