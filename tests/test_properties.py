@@ -124,6 +124,7 @@ def changelog_st(draw):
                         if indexable:
                             t["indexes"] = [{"columns": [draw(st.sampled_from(indexable))]}]
                     tables.append({"name": t["table"], "columns": names,
+                                   "tenant": bool(t.get("tenant")),
                                    "indexed": {tuple(i["columns"]) for i in t.get("indexes", [])},
                                    "unindexable": {c["name"] for c in cols if str(
                                        c["type"]).startswith(("vector", "jsonb"))}})
@@ -155,7 +156,9 @@ def changelog_st(draw):
                     if kind == "many-to-many":
                         rel["through"] = f"junction_{n}_{len(actions)}"
                     else:
-                        holder = a if kind == "many-to-one" else b
+                        holder, target = (a, b) if kind == "many-to-one" else (b, a)
+                        if target["tenant"] and not holder["tenant"]:
+                            continue  # refused: a shared table cannot point into a tenant's
                         holder["columns"].add(f"{rel['name']}_id")
                         holder["indexed"].add((f"{rel['name']}_id",))
                     actions.append(rel)

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import EXAMPLE_NAMES, copier_copy, load_example
 from supa_schema import ORM_REDIRECT, SchemaError, build
+from test_engine import BAD_ANSWERS
 
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
@@ -151,91 +152,10 @@ def entry(name, workspace, *actions):
 
 PRODUCTS = {"table": "products", "columns": [{"name": "title", "type": "text"}]}
 
-BAD_ANSWERS = {
-    "uppercase identifier": (
-        [entry("first", "python", {"table": "Products"})], "migrations[0] 'first'", "lower-case"),
-    "identifier starting with a digit": (
-        [entry("first", "python", {"table": "2fast"})], "migrations[0] 'first'", "2fast"),
-    "sql reserved word as table": (
-        [entry("first", "python", {"table": "select"})], "'select'", "reserved word"),
-    "sql reserved word as column": (
-        [entry("first", "python", {"table": "t", "columns": [{"name": "order", "type": "text"}]})],
-        "migrations[0] 'first'", "reserved word"),
-    "name longer than 63 bytes": (
-        [entry("first", "python", {"table": "t" * 64})], "migrations[0] 'first'", "63 bytes"),
-    "duplicate table": (
-        [entry("first", "python", PRODUCTS), entry("second", "python", PRODUCTS)],
-        "migrations[1] 'second'", "already exists"),
-    "duplicate column": (
-        [entry("first", "python", {"table": "t", "columns": [
-            {"name": "a", "type": "text"}, {"name": "a", "type": "integer"}]})],
-        "migrations[0] 'first'", "already has a column 'a'"),
-    "unknown column type": (
-        [entry("first", "python", {"table": "t", "columns": [{"name": "a", "type": "money"}]})],
-        "migrations[0] 'first'", "unknown column type 'money'"),
-    "unknown enum": (
-        [entry("first", "python", {"table": "t", "columns": [
-            {"name": "s", "type": "order_status"}]})], "migrations[0] 'first'",
-        "declare the enum first"),
-    "column on unknown table": (
-        [entry("first", "python", {"column": "sku", "table": "nope", "type": "text"})],
-        "migrations[0] 'first'", "unknown table 'nope'"),
-    "index on unknown column": (
-        [entry("first", "python", PRODUCTS,
-               {"index": {"table": "products", "columns": ["nope"]}})],
-        "migrations[0] 'first'", "'nope' is not a column"),
-    "relation to unknown table": (
-        [entry("first", "python", PRODUCTS,
-               {"relation": "many-to-one", "from": "products", "to": "ghosts"})],
-        "migrations[0] 'first'", "unknown `to` table 'ghosts'"),
-    "entry runs before the table it needs": (
-        [entry("make_products", "python", PRODUCTS),
-         entry("add_sku", "typescript", {"column": "sku", "table": "products", "type": "text"})],
-        "migrations[1] 'add_sku' (00101_node_add_sku)", "runs after 00101_node_add_sku"),
-    "unknown workspace": (
-        [entry("first", "rust", PRODUCTS)], "migrations[0] 'first'", "unknown workspace 'rust'"),
-    "full service range": (
-        [entry(f"m{i}", "python", {"table": f"t{i}"}) for i in range(100)],
-        "migrations[99] 'm99'", "range 00200-00299 is full"),
-    "numeric scale above precision": (
-        [entry("first", "python", {"table": "t", "columns": [
-            {"name": "p", "type": "numeric", "precision": 4, "scale": 6}]})],
-        "migrations[0] 'first'", "scale 6"),
-    "vector without dimensions": (
-        [entry("first", "python", {"table": "t", "columns": [{"name": "v", "type": "vector"}]})],
-        "migrations[0] 'first'", "needs `dimensions`"),
-    "default of the wrong type": (
-        [entry("first", "python", {"table": "t", "columns": [
-            {"name": "n", "type": "integer", "default": "many"}]})],
-        "migrations[0] 'first'", "whole number"),
-    "tenant table in a single-tenant project": (
-        [entry("first", "python", {"table": "t", "tenant": True})],
-        "migrations[0] 'first'", "multi-tenant"),
-    "typescript export name collision": (
-        [entry("first", "typescript", {"enum": "mood", "values": ["x"]}, {"table": "mood_enum"})],
-        "migrations[0] 'first'", "exported from schema.ts as 'moodEnum'"),
-    "relations export collision": (
-        [entry("first", "typescript", {"table": "products"}, {"table": "products_relations"})],
-        "migrations[0] 'first'", "as 'productsRelations'"),
-    "enum value listed twice": (
-        [entry("first", "python", {"enum": "mood", "values": ["a", "a"]})],
-        "migrations[0] 'first'", "listed twice"),
-    "self relation without a name": (
-        [entry("first", "python", {"table": "people"},
-               {"relation": "many-to-one", "from": "people", "to": "people"})],
-        "migrations[0] 'first'", "needs a `name`"),
-    "required column added without default": (
-        [entry("first", "python", PRODUCTS,
-               {"column": "sku", "table": "products", "type": "text", "required": True})],
-        "migrations[0] 'first'", "give it a `default`"),
-    "duplicate migration name": (
-        [entry("same", "python", PRODUCTS), entry("same", "typescript", {"table": "u"})],
-        "migrations[1] 'same'", "already used"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_ANSWERS))
+@pytest.mark.parametrize("case", ["sql reserved word as table", "entry runs before the table it needs",
+                                  "default of the wrong type"])
 def test_bad_answers_stop_before_any_file_is_written(case, tmp_path):
+    """Copier's own run stops too (the whole catalogue runs in test_engine.py)."""
     migrations, where, problem = BAD_ANSWERS[case]
     answers = {**copy.deepcopy(BASE), "migrations": migrations}
     dst = tmp_path / "out"

@@ -87,7 +87,8 @@ def entries(answers: Mapping[str, Any], project: Project) -> tuple[list[Migratio
         name = entry.get("name")
         if not isinstance(name, str) or not names.IDENTIFIER.match(name) or len(name) > names.MAX_IDENTIFIER_BYTES:
             raise SchemaError(where, f"migration name {name!r} must be snake_case "
-                              "(a-z, 0-9, _; starting with a letter; at most 63 characters)")
+                              "(a-z, 0-9, _; starting with a letter; at most "
+                              f"{names.MAX_IDENTIFIER_BYTES} characters)")
         where = f"migrations[{pos}] '{name}'"
         if name in seen_names:
             raise SchemaError(where, f"the name is already used by migrations[{seen_names[name]}]",

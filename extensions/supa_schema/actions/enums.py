@@ -28,8 +28,10 @@ def apply(b: Builder, action: Mapping, m: Migration) -> None:
         b.fail(f"enum '{name}' needs a non-empty list of `values`")
     seen: set[str] = set()
     for v in values:
-        if not isinstance(v, str) or not v or len(v.encode()) > 63 or "\x00" in v:
-            b.fail(f"enum '{name}': value {v!r} must be text of 1 to 63 bytes")
+        if (not isinstance(v, str) or not v or len(v.encode()) > names.MAX_IDENTIFIER_BYTES
+                or "\x00" in v):
+            b.fail(f"enum '{name}': value {v!r} must be text of 1 to "
+                   f"{names.MAX_IDENTIFIER_BYTES} bytes")
         if v in seen:
             b.fail(f"enum '{name}': value {v!r} is listed twice")
         seen.add(v)
