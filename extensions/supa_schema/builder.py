@@ -47,7 +47,7 @@ class Builder:
         for m in self.entries:
             if m.synced:
                 continue  # verbatim SQL: the schema model does not see it
-            actions = self.raw[m.position].get("actions")
+            actions = self.raw[m.position].get("actions") or []
             for i, action in enumerate(actions):
                 self.where = f"{m.label}, action {i + 1}"
                 if not isinstance(action, Mapping):
@@ -172,7 +172,7 @@ class Builder:
         if base == "varchar" and not 1 <= params["length"] <= 10_485_760:
             self.fail(f"varchar length {params['length']} must be between 1 and 10485760")
         if base == "numeric":
-            prec, scale = params.get("precision"), params.get("scale", 0)
+            prec, scale = params["precision"], params.get("scale", 0)  # precision: required
             if not 1 <= prec <= 1000:
                 self.fail(f"numeric precision {prec} must be between 1 and 1000")
             if not 0 <= scale <= prec:
@@ -280,7 +280,7 @@ class Builder:
     def add_ref_relation(self, table: Table, col: Column) -> None:
         """A column with ``references`` also gets an ORM many-to-one attribute."""
         fk = col.references
-        if fk.target == "auth.users":
+        if fk is None or fk.target == "auth.users":
             return
         attr = col.name[:-3] if col.name.endswith("_id") else f"{col.name}_ref"
         table.relations.append(RelationEnd(attr, "one", fk.target, None, col.name))
@@ -305,7 +305,8 @@ class Builder:
         if not isinstance(unique, bool):
             self.fail("`unique` must be true or false")
         method = str(raw.get("method", "btree")).lower()
-        vector_cols = [c for c in cols if table.column(c).type.base == "vector"]
+        vector_cols = [c.name for c in map(table.column, cols)
+                       if c is not None and c.type.base == "vector"]
         opclass = None
         if method in ("hnsw", "ivfflat"):
             if len(cols) != 1 or not vector_cols:

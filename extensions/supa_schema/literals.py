@@ -165,7 +165,8 @@ def _literal(raw: Any, base: str, kind: str, enum_values, precision, scale, leng
         if not d.is_finite():
             raise ValueError("default must be a finite number")
         if precision is not None:
-            places = -d.as_tuple().exponent if d.as_tuple().exponent < 0 else 0
+            exponent = d.as_tuple().exponent  # an int for finite numbers
+            places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
             if places > (scale or 0) or len(d.quantize(decimal.Decimal(1)).as_tuple().digits) > \
                     precision - (scale or 0):
                 raise ValueError(f"default {raw} does not fit numeric({precision}, {scale or 0})")
@@ -189,11 +190,11 @@ def _literal(raw: Any, base: str, kind: str, enum_values, precision, scale, leng
             raise ValueError(f"default must be a UUID, gen_random_uuid() or auth.uid(), "
                              f"got {raw!r}") from None
     if kind in ("timestamptz", "date", "time"):
-        parser = {"timestamptz": datetime.datetime, "date": datetime.date,
-                  "time": datetime.time}[kind]
+        parse = {"timestamptz": datetime.datetime.fromisoformat,
+                 "date": datetime.date.fromisoformat, "time": datetime.time.fromisoformat}[kind]
         text = raw.isoformat() if hasattr(raw, "isoformat") else raw
         try:
-            parser.fromisoformat(str(text))
+            parse(str(text))
         except ValueError:
             hint = {"timestamptz": "now()", "date": "current_date", "time": "an ISO time"}[kind]
             raise ValueError(f"default must be an ISO {kind} or {hint}, got {raw!r}") from None

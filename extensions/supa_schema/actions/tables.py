@@ -43,7 +43,9 @@ def apply(b: Builder, action: Mapping, m: Migration) -> None:
     if flags["public_read"] and flags["tenant"]:
         b.fail("`public_read` cannot be combined with `tenant`")
     table = Table(name, m.workspace, primary_key=("id",), created_in=m.stem,
-                  model=b.model_name(name, action.get("model")), **flags)
+                  model=b.model_name(name, action.get("model")), tenant=flags["tenant"],
+                  soft_delete=flags["soft_delete"], timestamps=flags["timestamps"],
+                  owner=flags["owner"], public_read=flags["public_read"])
     columns_raw = action.get("columns") or []
     if not isinstance(columns_raw, list):
         b.fail("`columns` must be a list")
@@ -87,16 +89,16 @@ def apply(b: Builder, action: Mapping, m: Migration) -> None:
     if pk is not None:
         if not isinstance(pk, list) or not pk:
             b.fail("`primary_key` must be a list of column names")
-        for c in pk:
-            col = table.column(c)
-            if col is None:
-                b.fail(f"primary key column '{c}' is not a column of '{name}'")
-            col.nullable = False
-            col.primary_key = True
+        for key in pk:
+            key_column = table.column(key)
+            if key_column is None:
+                b.fail(f"primary key column '{key}' is not a column of '{name}'")
+            key_column.nullable = False
+            key_column.primary_key = True
         table.primary_key = tuple(pk)
-    for col in fks:
-        if table.primary_key[:1] != (col,):
-            table.indexes.append(b.fk_index(table, col))
+    for fk_column in fks:
+        if table.primary_key[:1] != (fk_column,):
+            table.indexes.append(b.fk_index(table, fk_column))
     for raw in action.get("indexes") or []:
         table.indexes.append(b.make_index(raw, table))
     if flags["tenant"]:
