@@ -4,7 +4,8 @@ Usage: DATABASE_URL=... python python_roundtrip.py   (cwd = the workspace, src o
 
 Every value goes in through the table's Pydantic Create model and SQLAlchemy,
 and comes back through SQLAlchemy into the Pydantic Read model; the script
-fails loudly when anything differs. Prints one line per table.
+fails loudly when anything differs, and on any SQLAlchemy warning (such as two
+relationships that would both write org_id). Prints one line per table.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ import importlib
 import os
 import sys
 import uuid
+import warnings
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, os.path.join(os.getcwd(), "src"))
+warnings.simplefilter("error", sa.exc.SAWarning)
 
 import db.models as models  # noqa: E402
+
+sa.orm.configure_mappers()  # relationship conflicts warn here (now: raise)
 
 AWKWARD = "it's \"quoted\" \\ $$ :name %s"
 USER_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
@@ -30,13 +35,17 @@ USER_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
 
 def sample(col: sa.Column, inserted: dict[str, object]):
     """A value for ``col`` chosen from its SQLAlchemy type (None when it cannot have one yet)."""
-    fks = list(col.foreign_keys)
+    fks = sorted(col.foreign_keys, key=lambda fk: fk.target_fullname)
     if fks:
-        target = fks[0].column.table
-        if target.schema == "auth":
+        # A column of several keys (org_id in organization-scoped keys) holds
+        # the same organization's id in each: the rows inserted so far share it.
+        target = fks[0].column
+        if target.table.schema == "auth":
             return USER_ID
-        row = inserted.get(target.name)
-        return None if row is None else row.id
+        row = inserted.get(target.table.name)
+        if row is None:
+            return None
+        return getattr(row, sa.inspect(row).mapper.get_property_by_column(target).key)
     t = col.type
     if isinstance(t, pg.ARRAY):
         inner = sa.Column("x", t.item_type)
@@ -119,7 +128,8 @@ def main() -> None:
             session.commit()
             key = sa.inspect(obj).identity
         with Session(engine) as session:
-            again = session.get(cls, key)
+            # deleted_at gets a value too: read soft-deleted rows as well.
+            again = session.get(cls, key, execution_options={"include_deleted": True})
             read = getattr(schemas, f"{cls.__name__}Read").model_validate(again)
             for attr, value in data.items():
                 got = normalise(getattr(read, attr))
