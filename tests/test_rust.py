@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -52,13 +53,43 @@ def cargo(ws: Path, url: str | None, *args: str, **extra: str) -> subprocess.Com
                           text=True)
 
 
+# The generated tests/as_user.rs of each example: its tests (each must run and pass).
+AS_USER_TESTS = {
+    # products (soft delete), categories and their junction products_categories
+    "saas": {"users_see_and_write_only_their_organizations",
+             "links_stay_inside_one_organization", "a_users_delete_is_a_soft_delete"},
+    # gadgets (soft delete); switch is a tenant table too, no junction
+    "kitchen_sink": {"users_see_and_write_only_their_organizations",
+                     "a_users_delete_is_a_soft_delete"},
+    # documents; chunks need a document, no soft delete
+    "embeddings": {"users_see_and_write_only_their_organizations"},
+}
+
+
+def test_every_rust_example_has_its_as_user_tests():
+    assert sorted(AS_USER_TESTS) == sorted(RUST_EXAMPLES)
+
+
 @pytest.mark.parametrize("example", RUST_EXAMPLES)
 def test_cargo_test_builds_against_the_database_and_round_trips(example, rendered, fresh_db,
                                                                  pg):
+    """`cargo test` builds against the migrated database and runs the generated tests:
+    the round trip of every table (in a transaction: the functions take any
+    executor) and, as two signed-in users through `begin_as_user`, tenant
+    isolation, the organization-scoped keys and soft delete (tests/as_user.rs)."""
     ws = workspace(rendered(example))
-    result = cargo(ws, sqlx_url(pg, fresh_db(example, "rs_rows")), "test")
+    source = (ws / "tests" / "as_user.rs").read_text()
+    tests = set(re.findall(r"#\[tokio::test\]\nasync fn (\w+)", source))
+    assert tests == AS_USER_TESTS[example]
+    url = sqlx_url(pg, fresh_db(example, "rs_rows"))
+    result = cargo(ws, url, "test")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
-    assert "test every_table_round_trips ... ok" in result.stdout
+    for name in ("every_table_round_trips", *sorted(tests)):
+        assert f"test {name} ... ok" in result.stdout, result.stdout[-3000:]
+    # the same database again: the round trip rolls back, as_user makes new users
+    result = cargo(ws, url, "test")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    assert result.stdout.count(" ... ok") >= len(tests) + 1
 
 
 WRONG_NULLABILITY = {
@@ -127,3 +158,50 @@ def test_offline_query_data_builds_without_a_database(rendered, migrated, pg, tm
     result = cargo(offline, None, "build", SQLX_OFFLINE="true")
     assert result.returncode != 0
     assert "no cached data for this query" in result.stderr, result.stderr[-3000:]
+
+
+# Names near PostgreSQL's limit, an owner + soft-delete tenant table and a named junction.
+LONG_NAMES = {
+    "project_name": "Long Names", "languages": ["rust"], "rust_orm": "sqlx",
+    "multi_tenant": True,
+    "migrations": [{"name": "create_things", "workspace": "rust", "actions": [
+        {"table": "warehouse_inventory_adjustment_records", "tenant": True,
+         "soft_delete": True, "owner": True,
+         "columns": [{"name": "adjustment_reason_description_text", "type": "text",
+                      "required": True},
+                     {"name": "quantity_delta", "type": "integer", "required": True}]},
+        {"table": "warehouse_storage_locations", "tenant": True,
+         "columns": [{"name": "label", "type": "text", "required": True}]},
+        {"relation": "many-to-many", "from": "warehouse_inventory_adjustment_records",
+         "to": "warehouse_storage_locations", "through": "adjustment_locations_link"},
+    ]}],
+}
+SINGLE_TENANT = {
+    "project_name": "Solo Notes", "languages": ["rust"], "rust_orm": "sqlx",
+    "multi_tenant": False,
+    "migrations": [{"name": "create_notes", "workspace": "rust", "actions": [
+        {"table": "notes", "owner": True, "soft_delete": True,
+         "columns": [{"name": "body", "type": "text", "required": True}]}]}],
+}
+
+
+@pytest.mark.parametrize("answers", [LONG_NAMES, SINGLE_TENANT],
+                         ids=["long_names", "single_tenant"])
+def test_rust_workspace_is_rustfmt_clean_for_long_names_and_single_tenant(answers, tmp_path):
+    """Every project gets the `begin_as_user` helper; the as-user test comes with tenant
+    tables only; long model and table names keep every file rustfmt-clean."""
+    from conftest import copier_copy
+
+    repo = tmp_path / "repo"
+    copier_copy(answers, repo)
+    ws = workspace(repo)
+    assert "pub async fn begin_as_user(" in (ws / "src/db/as_user.rs").read_text()
+    assert (ws / "tests/as_user.rs").exists() == answers["multi_tenant"]
+    if answers["multi_tenant"]:
+        source = (ws / "tests/as_user.rs").read_text()
+        assert set(re.findall(r"#\[tokio::test\]\nasync fn (\w+)", source)) == \
+            AS_USER_TESTS["saas"]
+    files = sorted(str(p) for p in ws.rglob("*.rs"))
+    result = subprocess.run(["rustfmt", "--check", "--edition", "2021", *files],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
