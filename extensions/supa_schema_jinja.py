@@ -123,6 +123,73 @@ class SupaSchemaContext(ContextHook):
                 pass
 
 
+def _js_number(value: Any) -> str:
+    """A number as JavaScript's ``String(n)`` prints the nearest double."""
+    import decimal
+
+    f = float(value)
+    if f == 0:
+        return "0"
+    _, digits, exp = decimal.Decimal(repr(abs(f))).normalize().as_tuple()
+    text, n = "".join(map(str, digits)), len(digits) + int(exp)  # 0.<text> x 10^n
+    k = len(text)
+    if k <= n <= 21:
+        out = text + "0" * (n - k)
+    elif 0 < n <= 21:
+        out = text[:n] + "." + text[n:]
+    elif -6 < n <= 0:
+        out = "0." + "0" * -n + text
+    else:
+        out = text[0] + ("." + text[1:] if k > 1 else "") + f"e{'+' if n > 0 else '-'}{abs(n - 1)}"
+    return ("-" if f < 0 else "") + out
+
+
+def _js_json(value: Any) -> str:
+    """``JSON.stringify(JSON.parse(t))`` for the text ``t`` PostgreSQL prints for ``value``
+    as jsonb: keys in jsonb's order (shorter first, then by bytes), except that a
+    JavaScript object lists integer-like keys first, in numeric order."""
+    import json
+
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
+        index = [k for k in keys
+                 if k.isdigit() and (k == "0" or k[0] != "0") and int(k) < 2**32 - 1]
+        keys = sorted(index, key=int) + [k for k in keys if k not in index]
+        return "{" + ",".join(f"{_js_json(k)}:{_js_json(value[k])}" for k in keys) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_js_json(v) for v in value) + "]"
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return _js_number(value)
+
+
+def drizzle_literal(value: Any, base: str) -> str:
+    """A literal default as drizzle-kit reads it back from PostgreSQL (in UTC, as
+    Supabase runs), so schema.ts can spell it the way ``drizzle-kit push`` compares:
+    timestamptz/date/time as PostgreSQL prints them, jsonb as compact JSON in
+    jsonb's key order, real/double as JavaScript prints the number (Prettier's
+    exponent form)."""
+    import datetime
+
+    if base == "timestamptz":
+        t = datetime.datetime.fromisoformat(str(value))
+        t = (t if t.tzinfo else t.replace(tzinfo=datetime.timezone.utc)).astimezone(
+            datetime.timezone.utc)
+        frac = f".{t.microsecond:06d}".rstrip("0") if t.microsecond else ""
+        return f"{t.year:04d}-{t:%m-%d %H:%M:%S}{frac}+00"
+    if base == "date":
+        return datetime.date.fromisoformat(str(value)).isoformat()
+    if base == "time":
+        clock = datetime.time.fromisoformat(str(value))
+        frac = f".{clock.microsecond:06d}".rstrip("0") if clock.microsecond else ""
+        return f"{clock:%H:%M:%S}{frac}"
+    if base == "jsonb":
+        return _js_json(value)
+    if base in ("real", "double"):
+        return _js_number(value).replace("e+", "e")
+    return str(value)
+
+
 class SupaSchemaFilters(Extension):
     """Quoting filters, the validator function, and the ``memo`` tag.
 
@@ -151,6 +218,7 @@ class SupaSchemaFilters(Extension):
             ts_template=literals.ts_template,
             rust_string=literals.rust_string,
             rust_raw=literals.rust_raw,
+            drizzle_literal=drizzle_literal,
         )
         environment.globals.update(
             supa_validate=supa_validate,

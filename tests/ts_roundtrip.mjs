@@ -52,11 +52,14 @@ function same(a, b) {
 const inserted = {};
 // Namespace exports come in alphabetical order: insert parents before children.
 const pending = Object.values(schema).filter((v) => is(v, PgTable) && getTableConfig(v).schema !== "auth");
+// A key between tenant tables is (org_id, column) -> (org_id, id): its last column
+// holds the reference (org_id comes from the row's own key to organizations).
+const refColumn = (ref) => ref.columns[ref.columns.length - 1];
 const ready = (table) => getTableConfig(table).foreignKeys.every((fk) => {
   const ref = fk.reference();
   const target = getTableConfig(ref.foreignTable);
   return target.schema === "auth" || target.name === getTableConfig(table).name
-    || !ref.columns[0].notNull || inserted[target.name] !== undefined;
+    || !refColumn(ref).notNull || inserted[target.name] !== undefined;
 });
 const order = [];
 while (pending.length) {
@@ -71,7 +74,7 @@ for (const table of order) {
   const config = getTableConfig(table);
   const fks = Object.fromEntries(config.foreignKeys.map((fk) => {
     const ref = fk.reference();
-    return [ref.columns[0].name, getTableConfig(ref.foreignTable)];
+    return [refColumn(ref).name, getTableConfig(ref.foreignTable)];
   }));
   const values = {};
   for (const [key, column] of Object.entries(getTableColumns(table))) {
@@ -82,16 +85,19 @@ for (const table of order) {
       if (value !== undefined) values[key] = value;
       continue;
     }
-    if (column.hasDefault && column.notNull) continue; // the database fills it in
+    // The database fills it in (a default, or a link table's org_id from its trigger).
+    if (column.hasDefault && column.notNull) continue;
     values[key] = sample(column, inserted, config.name);
   }
   const [row] = await db.insert(table).values(values).returning();
   for (const [key, value] of Object.entries(values)) {
     if (!same(row[key], value)) throw new Error(`${config.name}.${key}: wrote ${JSON.stringify(value)}, read ${JSON.stringify(row[key])}`);
   }
-  const pkCols = config.primaryKeys[0]?.columns ?? [];
   const columns = getTableColumns(table);
-  const key = Object.keys(columns).find((k) => columns[k].name === pkCols[0].name);
+  // A single-column primary key is declared on its column, a composite one on the table.
+  const pkName = config.primaryKeys[0]?.columns[0].name
+    ?? Object.values(columns).find((c) => c.primary).name;
+  const key = Object.keys(columns).find((k) => columns[k].name === pkName);
   const [again] = await db.select().from(table).where(eq(columns[key], row[key]));
   for (const [k, value] of Object.entries(values)) {
     if (!same(again[k], value)) throw new Error(`${config.name}.${k}: select read ${JSON.stringify(again[k])}`);

@@ -1,11 +1,15 @@
 import { defineConfig } from "drizzle-kit";
 
 // The database is built from supabase/migrations; drizzle-kit reads the same
-// schema to generate or export SQL (`npx drizzle-kit export`).
+// schema to generate or export SQL (`npx drizzle-kit export`), and `drizzle-kit
+// push` finds nothing to change in a database those migrations built.
 export default defineConfig({
   dialect: "postgresql",
   schema: "./src/db/schema.ts",
   out: "./drizzle",
   dbCredentials: { url: process.env.DATABASE_URL ?? "" },
   schemaFilter: ["public"],
+  // Policies name Supabase's roles (anon, authenticated, ...): they exist, so
+  // drizzle-kit must neither create nor drop them.
+  entities: { roles: { provider: "supabase" } },
 });
