@@ -253,3 +253,10 @@ def test_membership_policies_form_a_ladder():
     assert policies["update"].using == policies["update"].check == manage
     assert policies["delete"].using == f"user_id = (select auth.uid()) or {manage}"
     assert "insert" not in {pol.command for pol in p.tables["organizations"].policies}
+
+
+def test_names_derived_from_a_long_table_name_must_fit_postgresql():
+    long = "t" * 52  # fine alone; its policies' and keys' names would not be
+    with pytest.raises(SchemaError, match=f"table '{long}' would get the name '{long}_.*', "
+                                          "longer than 63 bytes"):
+        tenant({"table": long, "tenant": True})

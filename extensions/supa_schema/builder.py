@@ -62,7 +62,24 @@ class Builder:
                 ACTIONS[kind](self, action, m)
         for t in self.project.tables.values():
             self.check_relation_names(t)
+            self.check_derived_names(t)
         self.check_ts_exports()
+
+    def check_derived_names(self, table: Table) -> None:
+        """Constraint and policy names built from the table's name must fit PostgreSQL's
+        identifier limit: it would cut them silently, and two cut names can clash."""
+        derived = [f"{table.name}_pkey", *(p.name for p in table.policies),
+                   *(f"{table.name}_{c.name}_key" for c in table.unique_columns),
+                   *(f"{table.name}_{fk.column}_fkey" for fk in table.foreign_keys),
+                   *(name for name, _ in table.checks),
+                   *([table.org_key] if table.org_key else [])]
+        too_long = [n for n in derived if len(n.encode()) > names.MAX_IDENTIFIER_BYTES]
+        if too_long:
+            creator = self.creators.get(table.name)
+            self.where = creator.label if creator else f"table '{table.name}'"
+            self.fail(f"table '{table.name}' would get the name '{too_long[0]}', longer than "
+                      f"{names.MAX_IDENTIFIER_BYTES} bytes (PostgreSQL would cut it, and cut "
+                      "names can clash)", "choose a shorter table, column or relation name")
 
     def fail(self, problem: str, hint: str = "") -> NoReturn:
         raise SchemaError(self.where, problem, hint)
