@@ -24,7 +24,8 @@ from test_typescript import node_modules  # noqa: F401  (fixture)
 from test_update import copier_update, git, scaffold
 
 import supa_schema
-from supa_schema_cli.orm import advice, alembic_sql
+from supa_schema_cli.commands.orm import alembic_sql
+from supa_schema_cli.database import advice
 
 HEADER = "by supa-schema sync; edit the ORM migration, not this file"
 DRIZZLE_SQL = ('ALTER TABLE "products" ADD COLUMN "barcode" text;--> statement-breakpoint\n'

@@ -15,6 +15,9 @@ Each rendered file is merged into the repo like Copier merges an update:
 three ways, with the old rendering as the base, so hand edits are kept. Any
 other difference (another template version, other answers) goes through the
 real ``copier update``.
+
+Copier renders through its public ``run_update``; the single files through
+``copier_api``, the one module that touches Copier's internals.
 """
 
 from __future__ import annotations
@@ -24,16 +27,18 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path, PurePath
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import jinja2
 import yaml
-
 from supa_schema.impact import Impact, impact
+
+from . import copier_api
 
 ANSWERS_FILE = ".copier-answers.yml"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "supa-schema"
@@ -44,9 +49,38 @@ try:  # libyaml is ~10x faster on large changelogs; PyYAML without it still work
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
 
 class UpdateError(Exception):
     """A problem the user must fix; nothing has been written."""
+
+
+def _is_engine(module: str) -> bool:
+    return module == "supa_schema" or module.startswith("supa_schema.")
+
+
+def _keeps_callers_engine(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``function``, then give the caller back its own ``supa_schema`` modules.
+
+    Rendering loads the template's Jinja adapter, which imports the engine that
+    ships with the rendered template version under the same name, in place of
+    the caller's in ``sys.modules``. The caller's engine (the installed package)
+    imports some submodules inside functions, which Python looks up in
+    ``sys.modules`` on every call: afterwards they must be its own again.
+    """
+    @wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        saved = {name: module for name, module in sys.modules.items() if _is_engine(name)}
+        try:
+            return function(*args, **kwargs)
+        finally:
+            for name in [name for name in sys.modules if _is_engine(name)]:
+                del sys.modules[name]
+            sys.modules.update(saved)
+
+    return wrapper
 
 
 @dataclass
@@ -61,19 +95,25 @@ class Result:
     fast: bool = True  # False when the real `copier update` ran
 
 
+def load_yaml(text: str) -> Any:
+    """``text`` as YAML (safe), with libyaml when it is installed."""
+    return yaml.load(text, Loader=_Loader)
+
+
 def load_answers(repo: Path) -> dict[str, Any]:
     path = repo / ANSWERS_FILE
     if not path.is_file():
         raise UpdateError(f"{path} not found: run this inside a repo made by supa-schema "
                           "(or pass --repo)")
-    return yaml.load(path.read_text(), Loader=_Loader) or {}
+    answers: dict[str, Any] = load_yaml(path.read_text()) or {}
+    return answers
 
 
 def user_answers(recorded: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in recorded.items() if not k.startswith("_")}
 
 
-def _git(*args: str, cwd: Path | str) -> subprocess.CompletedProcess:
+def _git(*args: str, cwd: Path | str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
 
 
@@ -114,27 +154,18 @@ class Renderer:
     """Renders template files of one template directory for given answers."""
 
     def __init__(self, template: Path, repo: Path, recorded: dict[str, Any]):
-        try:
-            from copier._jinja_ext import get_yield_context
-            from copier._main import Worker
-        except ImportError:  # pragma: no cover - older Copier
-            from copier.jinja_ext import get_yield_context
-            from copier.main import Worker
-        worker = Worker(src_path=str(template), dst_path=repo, unsafe=True, quiet=True,
-                        defaults=True)
-        self.env = _unsandboxed(worker.jinja_env)
-        self.subdir = worker.template.subdirectory
-        self.yield_context = get_yield_context(self.env)
+        env, self.subdir = copier_api.template_environment(template, repo)
+        self.env = _unsandboxed(env)
         self.template = template
         self.repo = repo
         self.recorded = recorded
-        self._strings: dict[str, Any] = {}
+        self._strings: dict[str, jinja2.Template] = {}
         self.hook = _context_module(self.env)
         sha = template.name  # the commit: compiled templates never go stale
         self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(
             str(_mkdir(CACHE / "jinja" / sha)))
 
-    def context(self, migrations: list) -> dict[str, Any]:
+    def context(self, migrations: list[Any]) -> dict[str, Any]:
         """The variables Copier gives templates, for the recorded answers and ``migrations``."""
         answers = {**user_answers(self.recorded), "migrations": migrations}
         conf = {"src_path": PurePath(self.template), "dst_path": PurePath(self.repo),
@@ -146,15 +177,11 @@ class Renderer:
                 "_copier_conf": conf, "_folder_name": self.repo.name,
                 "_copier_python": sys.executable}
 
-    def _string(self, text: str):
+    def _string(self, text: str) -> jinja2.Template:
         tpl = self._strings.get(text)
         if tpl is None:
             tpl = self._strings[text] = self.env.from_string(text)
         return tpl
-
-    def _render_string(self, text: str, ctx: dict[str, Any]) -> str:
-        self.yield_context.yield_name = self.yield_context.yield_iterable = None
-        return self._string(text).render(ctx)
 
     def sources(self) -> list[str]:
         """Template files (relative to the template root) that Jinja renders."""
@@ -170,36 +197,22 @@ class Renderer:
         fans out over its iterable, restricted to the items ``wanted``.
         """
         parts = PurePath(source[: -len(SUFFIX)]).relative_to(self.subdir).parts
-        yield from self._parts(parts, (), {}, ctx, wanted)
 
-    def _parts(self, parts, done, extra, ctx, wanted):
-        if not parts:
-            yield "/".join(done), extra
-            return
-        part, rest = parts[0], parts[1:]
-        rendered = self._render_string(part, {**ctx, **extra})
-        name, items = self.yield_context.yield_name, self.yield_context.yield_iterable
-        if name:
-            for item in items or ():
-                if wanted is not None and not wanted.wants(item):
-                    continue
-                more = {**extra, name: item}
-                piece = self._render_string(part, {**ctx, **more})
-                if piece:
-                    yield from self._parts(rest, (*done, piece), more, ctx, wanted)
-            return
-        if rendered:
-            yield from self._parts(rest, (*done, rendered), extra, ctx, wanted)
+        def render(part: str, extra: dict[str, Any]) -> str:
+            return self._string(part).render({**ctx, **extra})
+
+        yield from copier_api.expand_path(self.env, parts, render,
+                                          None if wanted is None else wanted.wants)
 
     def render(self, source: str, ctx: dict[str, Any], extra: dict[str, Any]) -> bytes:
         template = self.env.get_template(source)
         return template.render({**ctx, **extra}).encode()
 
-    def project(self, ctx: dict[str, Any]):
+    def project(self, ctx: dict[str, Any]) -> Any:
         """The engine's Project for this context (the template's own engine)."""
         return self.hook.project_for(ctx)
 
-    def files(self, migrations: list, wanted: Impact | None,
+    def files(self, migrations: list[Any], wanted: Impact | None,
               skip: frozenset[str] = frozenset()) -> dict[str, bytes]:
         """Render every file the changelog ``migrations`` gives, restricted to ``wanted``."""
         ctx = self.context(migrations)
@@ -210,7 +223,7 @@ class Renderer:
                     out[path] = self.render(source, ctx, extra)
         return out
 
-    def answers_file(self, old: list, new: list) -> bytes:
+    def answers_file(self, old: list[Any], new: list[Any]) -> bytes:
         """The new answers file: the recorded one with the new entries' YAML spliced in.
 
         The answers file is one YAML dump of every answer; dumping a
@@ -227,11 +240,11 @@ class Renderer:
             end = next((i for i in range(start + 1, len(lines))
                         if not lines[i].startswith((" ", "-"))), len(lines))
             added = {"migrations": new[len(old):]}
-            dumped = self.env.filters["to_nice_yaml"](added)
+            dumped: str = self.env.filters["to_nice_yaml"](added)
             head, _, items = dumped.partition("\n")
             # The splice point is the end of the block that holds the recorded entries.
             if (head == "migrations:" and lines[end - 1].endswith("\n")
-                    and yaml.load(dumped, Loader=_Loader) == added):
+                    and load_yaml(dumped) == added):
                 return ("".join(lines[:end]) + items + "".join(lines[end:])).encode()
         source = next(s for s in self.sources() if "answers_file" in s)
         ctx = self.context(new)
@@ -247,6 +260,7 @@ def renderer_for(repo: Path, recorded: dict[str, Any]) -> Renderer | None:
     return None if template is None else Renderer(template, repo, recorded)
 
 
+@_keeps_callers_engine
 def render_models(repo: Path) -> dict[str, bytes]:
     """Every file except migrations, rendered from the repo's recorded answers."""
     recorded = load_answers(repo)
@@ -259,20 +273,43 @@ def render_models(repo: Path) -> dict[str, bytes]:
     return renderer.files(migrations, Impact(frozenset(), frozenset(project.tables)))
 
 
+@_keeps_callers_engine
+def render_file(repo: Path, rel: str) -> bytes | None:
+    """``rel`` as the template renders it for the recorded answers (without hand edits).
+
+    None when it cannot be rendered (no local template, no such file, any error).
+    """
+    try:
+        recorded = load_answers(repo)
+        renderer = renderer_for(repo, recorded)
+        if renderer is None:
+            return None
+        ctx = renderer.context(recorded.get("migrations") or [])
+        for source in renderer.sources():
+            for path, extra in renderer.paths(source, ctx, None):
+                if path == rel:
+                    return renderer.render(source, ctx, extra)
+    except Exception:  # noqa: BLE001 - the caller goes on without it
+        return None
+    return None
+
+
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def _context_module(env):
+def _context_module(env: jinja2.Environment) -> Any:
     """The template's extension module whose context hook renders (and caches projects).
 
     Copier's extension loader executes the module once per listed extension;
-    the one to use is the module of the context hook itself.
+    the one to use is the module of the context hook itself. It is the rendered
+    template version's own code (and engine), so it is used duck-typed (``Any``).
     """
     for ext in env.extensions.values():
-        if type(ext).__name__ == "SupaSchemaContext":
-            return SimpleNamespace(**type(ext).hook.__globals__)
+        hook_class: Any = type(ext)
+        if hook_class.__name__ == "SupaSchemaContext":
+            return SimpleNamespace(**hook_class.hook.__globals__)
     return None
 
 
@@ -284,7 +321,7 @@ _ENV_SETTINGS = ("block_start_string", "block_end_string", "variable_start_strin
                  "autoescape", "optimized")
 
 
-def _unsandboxed(sandboxed):
+def _unsandboxed(sandboxed: jinja2.Environment) -> jinja2.Environment:
     """Copier's environment without the sandbox: same extensions, filters and settings.
 
     The sandbox checks every attribute access (a third of the render time on
@@ -318,8 +355,8 @@ def merge(current: bytes, base: bytes, new: bytes) -> tuple[bytes, bool]:
     return result.stdout, result.returncode > 0
 
 
-def plan_update(repo: Path, migrations: list, recorded: dict[str, Any] | None = None,
-                ) -> tuple[Renderer, list, Impact] | None:
+def plan_update(repo: Path, migrations: list[Any], recorded: dict[str, Any] | None = None,
+                ) -> tuple[Renderer, list[Any], Impact] | None:
     """Validate and prepare a fast update; None when only the real `copier update` can do it."""
     if recorded is None:
         recorded = load_answers(repo)
@@ -340,7 +377,8 @@ def plan_update(repo: Path, migrations: list, recorded: dict[str, Any] | None = 
     return renderer, old_migrations, impact(old, new)
 
 
-def apply_changelog(repo: Path, migrations: list, data_file: Path | None = None,
+@_keeps_callers_engine
+def apply_changelog(repo: Path, migrations: list[Any], data_file: Path | None = None,
                     *, allow_dirty: bool = False,
                     recorded: dict[str, Any] | None = None) -> Result:
     """Make ``migrations`` (the recorded changelog plus new entries) the repo's changelog.
@@ -399,7 +437,7 @@ def apply_changelog(repo: Path, migrations: list, data_file: Path | None = None,
     return result
 
 
-def _data_file_text(path: Path, migrations: list) -> str:
+def _data_file_text(path: Path, migrations: list[Any]) -> str:
     """The user's answers file with its changelog replaced, comments and order kept."""
     from io import StringIO
 
@@ -424,6 +462,7 @@ def _data_file_text(path: Path, migrations: list) -> str:
     return out.getvalue()
 
 
+@_keeps_callers_engine
 def copier_update(repo: Path, data: dict[str, Any], data_file: Path | None = None) -> Result:
     """The real `copier update` (other answers, another template version, no local template)."""
     from copier import run_update

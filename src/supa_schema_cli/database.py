@@ -13,8 +13,12 @@ import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
 
 BASE_SQL = resources.files(__package__).joinpath("supabase_base.sql").read_text()
 
@@ -27,7 +31,7 @@ class MigrationFailed(RuntimeError):
 class Server:
     """A running local PostgreSQL cluster."""
 
-    handle: object
+    handle: PostgresServer
     socket_dir: str
 
     def uri(self, database: str = "postgres") -> str:
@@ -54,8 +58,10 @@ def start(data_dir: str | Path | None = None) -> Server:
     path = Path(data_dir or tempfile.mkdtemp(prefix="supa-schema-pg-"))
     path.mkdir(parents=True, exist_ok=True)
     handle = pgserver.get_server(str(path), cleanup_mode="stop")
-    socket_dir = re.search(r"host=([^&]+)", handle.get_uri()).group(1)
-    return Server(handle, socket_dir)
+    socket_dir = re.search(r"host=([^&]+)", handle.get_uri())
+    if socket_dir is None:  # pragma: no cover - pgserver always connects through a socket
+        raise RuntimeError(f"no socket directory in {handle.get_uri()}")
+    return Server(handle, socket_dir.group(1))
 
 
 def migration_files(repo: Path) -> list[Path]:
@@ -74,3 +80,31 @@ def apply_migrations(uri: str, repo: Path) -> list[Path]:
             except psycopg.Error as err:
                 raise MigrationFailed(f"{path.name} failed: {err}".strip()) from err
     return files
+
+
+def advice(message: str) -> str:
+    """The seed's Error Handling advice for a migration that failed to apply."""
+    enum = re.search(r'type "([^"]+)" does not exist', message)
+    if enum:
+        return (f'Type "{enum.group(1)}" does not exist: custom types (enums) must be created '
+                "in an earlier migration. Declare it with an `enum:` action in an earlier "
+                "changelog entry (one whose file sorts before this one).")
+    if "violates foreign key" in message or re.search(r'relation "[^"]+" does not exist',
+                                                      message):
+        return ("A migration refers to a table that does not exist yet: ensure referenced "
+                "tables are created first. Files apply in file-name order across the service "
+                "ranges (typescript 00100-00199, python 00200-00299, rust 00300-00399), so "
+                "create the table in an entry whose number sorts earlier.")
+    if "already exists" in message:
+        return ("The object already exists: it was probably created directly in Supabase or "
+                "by another migration. If the database already has it, mark the migration "
+                "as applied with `supabase migration repair --status applied <version>`; "
+                "otherwise remove the duplicate.")
+    return ""
+
+
+def apply_failed(err: Exception) -> str:
+    """The message of a failed migration with its advice, if any."""
+    text = str(err)
+    hint = advice(text)
+    return f"{text}\n  -> {hint}" if hint else text

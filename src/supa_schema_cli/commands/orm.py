@@ -1,4 +1,5 @@
-"""The seed's `generate` and `sync` actions, for hand-written ORM migrations.
+"""Each workspace's ORM outputs: `types` explains and rewrites its typed files; `generate`
+and `sync` are the seed's actions for hand-written ORM migrations.
 
 `generate` runs each workspace's own migration tool (drizzle-kit, alembic,
 sqlx-cli) in its directory. `sync` copies the ORM migrations the changelog did
@@ -17,13 +18,16 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Any
 
+import supa_schema
 import typer
+from rich.markup import escape
 
-from . import apply
-from .main import (_recorded, app, console, fail, load_engine, orm_of, selected_workspaces,
-                   validate)
+from .. import apply
+from ..cli import HERE, OnlyWorkspace, Repo, console, data_file_option, fail, say
+from ..repo import orm_of, recorded_answers, selected_workspaces, validate
+
 # Where each ORM keeps its migrations, relative to the workspace.
 ORM_FOLDERS = {"drizzle": "drizzle", "sqlalchemy": "alembic/versions", "sqlx": "migrations"}
 SQLX_INSTALL = "cargo install sqlx-cli --no-default-features --features rustls,postgres"
@@ -31,84 +35,115 @@ SQLX_INSTALL = "cargo install sqlx-cli --no-default-features --features rustls,p
 OFFLINE_URL = "postgresql://postgres@localhost/postgres"
 
 
-# --------------------------------------------------------------------------- helpers
-
-
 def _redirect(name: str) -> None:
-    say(f"{name}: {load_engine().ORM_REDIRECT}")
+    say(f"{name}: {supa_schema.ORM_REDIRECT}")
 
 
-def _python_env(ws_dir: Path, uri: Optional[str] = None) -> dict[str, str]:
+# --------------------------------------------------------------------------- types
+
+
+TYPES = {
+    "drizzle": ("src/db/schema.ts", "src/types/supabase.ts"),
+    "sqlalchemy": ("src/db/models/", "src/schemas/"),
+    "sqlx": ("src/db/models/",),
+}
+EXPLAIN = {
+    "drizzle": [
+        "table types: `typeof products.$inferSelect` and `NewProduct` ($inferInsert) in "
+        "src/db/schema.ts, checked by tsc at compile time",
+        "Supabase types: src/types/supabase.ts (`Database` for createClient<Database>()), "
+        "rendered from the answers; `supabase gen types typescript --local` gives the same",
+    ],
+    "sqlalchemy": [
+        "table types: SQLAlchemy models in src/db/models/<table>.py (Mapped[...] with exact "
+        "nullability)",
+        "API types: Pydantic v2 schemas in src/schemas/<table>.py (Base, Create, Read with "
+        "from_attributes), rendered from the same answers",
+    ],
+    "sqlx": [
+        "table types: #[derive(FromRow)] structs in src/db/models/<table>.rs, Option<T> "
+        "exactly where a column is nullable; enums derive sqlx::Type",
+        "query_as! checks every query against the database at compile time; run "
+        "`cargo sqlx prepare` to build offline (.sqlx)",
+    ],
+}
+
+
+def types_cmd(workspace: OnlyWorkspace = None,
+              repo: Repo = HERE,
+              write: Annotated[bool, typer.Option(
+                  "--write", help="Overwrite typed files that differ from the answers "
+                                  "(hand edits are lost)")] = False) -> None:
+    """Explain where each workspace's types come from and regenerate them from the answers.
+
+    Missing typed files are written back; files that differ from the answers
+    (hand edits) are listed and only overwritten with --write.
+    """
+    chosen = selected_workspaces(repo, workspace)
+    with console.status("rendering typed outputs from the answers"):
+        try:
+            rendered = apply.render_models(repo.resolve())
+        except apply.UpdateError as err:
+            fail(str(err))
+    missing_orm = []
+    for name, ws in chosen.items():
+        orm = orm_of(ws)
+        if orm is None:
+            console.print(f"[yellow]{name}[/yellow]: {supa_schema.ORM_REDIRECT}")
+            missing_orm.append(name)
+            continue
+        console.print(f"[bold]{name}[/bold] ({orm})")
+        for line in EXPLAIN[orm]:
+            console.print(f"  - {escape(line)}", highlight=False)
+        prefixes = tuple(f"{ws['path']}/{p}" for p in TYPES[orm])
+        counts = {"up to date": 0, "written": 0, "differs": 0}
+        for rel, body in sorted(rendered.items()):
+            if not rel.startswith(prefixes):
+                continue
+            target = repo / rel
+            current = target.read_bytes() if target.is_file() else None
+            if current == body:
+                counts["up to date"] += 1
+            elif current is None or write:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(body)
+                counts["written"] += 1
+                console.print(f"  [green]wrote[/green] {rel}", highlight=False)
+            else:
+                counts["differs"] += 1
+                console.print(f"  [yellow]differs from the answers[/yellow] {rel} "
+                              "(hand edits? --write overwrites)", highlight=False)
+        console.print("  " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if missing_orm and len(missing_orm) == len(chosen):
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def _python_env(ws_dir: Path, uri: str | None = None) -> dict[str, str]:
     src = str(ws_dir / "src")
     path = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{path}" if path else src,
             "DATABASE_URL": uri or os.environ.get("DATABASE_URL") or OFFLINE_URL}
 
 
-def say(message: str) -> None:
-    """One message on stderr, never wrapped (paths and commands stay whole)."""
-    console.print(message, highlight=False, soft_wrap=True)
-
-
-def _tool(cmd: list[str], cwd: Path, env: Optional[dict] = None) -> subprocess.CompletedProcess:
+def _tool(cmd: list[str], cwd: Path, env: dict[str, str] | None = None
+          ) -> subprocess.CompletedProcess[str]:
     say(f"[bold]$[/bold] {' '.join(cmd)}  [dim](in {cwd})[/dim]")
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
 
 
-def _show(result: subprocess.CompletedProcess) -> None:
+def _show(result: subprocess.CompletedProcess[str]) -> None:
     out = (result.stdout + result.stderr).strip()
     if out:
         sys.stderr.write(out[-4000:] + "\n")
-
-
-def advice(message: str) -> str:
-    """The seed's Error Handling advice for a migration that failed to apply."""
-    enum = re.search(r'type "([^"]+)" does not exist', message)
-    if enum:
-        return (f'Type "{enum.group(1)}" does not exist: custom types (enums) must be created '
-                "in an earlier migration. Declare it with an `enum:` action in an earlier "
-                "changelog entry (one whose file sorts before this one).")
-    if "violates foreign key" in message or re.search(r'relation "[^"]+" does not exist',
-                                                      message):
-        return ("A migration refers to a table that does not exist yet: ensure referenced "
-                "tables are created first. Files apply in file-name order across the service "
-                "ranges (typescript 00100-00199, python 00200-00299, rust 00300-00399), so "
-                "create the table in an entry whose number sorts earlier.")
-    if "already exists" in message:
-        return ("The object already exists: it was probably created directly in Supabase or "
-                "by another migration. If the database already has it, mark the migration "
-                "as applied with `supabase migration repair --status applied <version>`; "
-                "otherwise remove the duplicate.")
-    return ""
-
-
-def apply_failed(err: Exception) -> str:
-    text = str(err)
-    hint = advice(text)
-    return f"{text}\n  -> {hint}" if hint else text
 
 
 # --------------------------------------------------------------------------- generate
 
 
 BASELINE = "supa_schema_baseline"
-
-
-def _rendered(repo: Path, rel: str) -> Optional[bytes]:
-    """``rel`` as the template renders it for the recorded answers (without hand edits)."""
-    try:
-        recorded = apply.load_answers(repo)
-        renderer = apply.renderer_for(repo, recorded)
-        if renderer is None:
-            return None
-        ctx = renderer.context(recorded.get("migrations") or [])
-        for source in renderer.sources():
-            for path, extra in renderer.paths(source, ctx, None):
-                if path == rel:
-                    return renderer.render(source, ctx, extra)
-    except Exception:  # noqa: BLE001 - no baseline is a warning, not a failure
-        return None
-    return None
 
 
 def _drizzle_baseline(name: str, kit: Path, ws_dir: Path, repo: Path, rel: str) -> bool:
@@ -120,7 +155,7 @@ def _drizzle_baseline(name: str, kit: Path, ws_dir: Path, repo: Path, rel: str) 
     removed, so the next migration holds only the user's change.
     """
     schema = ws_dir / "src" / "db" / "schema.ts"
-    pristine = _rendered(repo, f"{rel}/src/db/schema.ts")
+    pristine = apply.render_file(repo, f"{rel}/src/db/schema.ts")
     if pristine is None or not schema.is_file():
         return False
     current = schema.read_bytes()
@@ -139,7 +174,7 @@ def _drizzle_baseline(name: str, kit: Path, ws_dir: Path, repo: Path, rel: str) 
     return True
 
 
-def _generate_drizzle(name: str, ws_dir: Path, rel: str, migration: Optional[str],
+def _generate_drizzle(name: str, ws_dir: Path, rel: str, migration: str | None,
                       repo: Path) -> bool:
     kit = ws_dir / "node_modules" / ".bin" / "drizzle-kit"
     if not kit.exists():
@@ -156,7 +191,7 @@ def _generate_drizzle(name: str, ws_dir: Path, rel: str, migration: Optional[str
     return result.returncode == 0
 
 
-def _generate_sqlx(name: str, ws_dir: Path, migration: Optional[str]) -> bool:
+def _generate_sqlx(name: str, ws_dir: Path, migration: str | None) -> bool:
     sqlx = shutil.which("sqlx")
     if sqlx is None:
         say(f"{name}: sqlx-cli not found: install it with `{SQLX_INSTALL}`")
@@ -171,18 +206,18 @@ def _generate_sqlx(name: str, ws_dir: Path, migration: Optional[str]) -> bool:
     return result.returncode == 0
 
 
-def _generate_alembic(name: str, ws_dir: Path, repo: Path, project, migration: Optional[str]
-                      ) -> bool:
+def _generate_alembic(name: str, ws_dir: Path, repo: Path, project: supa_schema.Project,
+                      migration: str | None) -> bool:
     if not migration:
         say(f"{name}: alembic needs a message: pass --name (e.g. add_products)")
         return False
     pending = _candidates(repo, project, name, ws_dir, "sqlalchemy")
     if pending:
         say(f"{name}: {', '.join(c.rel for c in pending)} not synced yet: run "
-                      "`supa-schema sync` first, so alembic compares with a database that "
-                      "has it")
+            "`supa-schema sync` first, so alembic compares with a database that "
+            "has it")
         return False
-    from . import database  # psycopg and pgserver load only when a database is needed
+    from .. import database  # psycopg and pgserver load only when a database is needed
 
     data = tempfile.mkdtemp(prefix="supa-schema-generate-")
     server = database.start(data)
@@ -193,7 +228,7 @@ def _generate_alembic(name: str, ws_dir: Path, repo: Path, project, migration: O
                 database.apply_migrations(uri, repo)
         except database.MigrationFailed as err:
             say(f"[red]{name}: supabase/migrations do not apply:[/red] "
-                          f"{apply_failed(err)}")
+                f"{database.apply_failed(err)}")
             return False
         env = _python_env(ws_dir, uri)
         alembic = [sys.executable, "-m", "alembic"]
@@ -209,12 +244,10 @@ def _generate_alembic(name: str, ws_dir: Path, repo: Path, project, migration: O
         shutil.rmtree(data, ignore_errors=True)
 
 
-@app.command()
-def generate(workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
-                                                     help="Only this workspace"),
-             name: Optional[str] = typer.Option(None, "--name", "-n",
-                                                help="Migration name (snake_case)"),
-             repo: Path = typer.Option(Path("."), "--repo", help="The generated repo")):
+def generate(workspace: OnlyWorkspace = None,
+             name: Annotated[str | None, typer.Option(
+                 "--name", "-n", help="Migration name (snake_case)")] = None,
+             repo: Repo = HERE) -> None:
     """Generate an ORM migration with each workspace's own tool (drizzle-kit, alembic, sqlx)."""
     if name is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name):
         fail(f"--name {name!r} must be snake_case (a-z, 0-9, _; starting with a letter)")
@@ -238,7 +271,7 @@ def generate(workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
         elif orm == "sqlx":
             ok = _generate_sqlx(ws_name, ws_dir, name)
         elif orm == "sqlalchemy":
-            project = project or validate(apply.user_answers(_recorded(repo)))
+            project = project or validate(apply.user_answers(recorded_answers(repo)))
             ok = _generate_alembic(ws_name, ws_dir, repo, project, name)
         else:
             say(f"{ws_name}: unknown ORM {orm!r}")
@@ -259,15 +292,15 @@ class Candidate:
     workspace: str
     path: Path
     rel: str  # relative to the repo, POSIX
-    revision: Optional[str] = None  # alembic
-    down_revision: Optional[str] = None
+    revision: str | None = None  # alembic
+    down_revision: str | None = None
 
 
 _REV = re.compile(r"^revision(?:\s*:[^=\n]+)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN = re.compile(r"^down_revision(?:\s*:[^=\n]+)?\s*=\s*(.+)$", re.M)
 
 
-def _alembic_ids(path: Path) -> tuple[Optional[str], Optional[str], bool]:
+def _alembic_ids(path: Path) -> tuple[str | None, str | None, bool]:
     """(revision, down_revision, is_merge) read from a revision file."""
     text = path.read_text()
     rev = _REV.search(text)
@@ -278,7 +311,8 @@ def _alembic_ids(path: Path) -> tuple[Optional[str], Optional[str], bool]:
             raw.startswith(("(", "[")))
 
 
-def _candidates(repo: Path, project, ws_name: str, ws_dir: Path, orm: str) -> list[Candidate]:
+def _candidates(repo: Path, project: supa_schema.Project, ws_name: str, ws_dir: Path,
+                orm: str) -> list[Candidate]:
     folder = ws_dir / ORM_FOLDERS[orm]
     if not folder.is_dir():
         return []
@@ -299,9 +333,9 @@ def _candidates(repo: Path, project, ws_name: str, ws_dir: Path, orm: str) -> li
     return out
 
 
-def _chain(ws_name: str, candidates: list[Candidate], head: Optional[str]) -> list[Candidate]:
+def _chain(ws_name: str, candidates: list[Candidate], head: str | None) -> list[Candidate]:
     """Order alembic revisions from the synced chain's head; refuse branches and strays."""
-    by_down: dict[Optional[str], list[Candidate]] = {}
+    by_down: dict[str | None, list[Candidate]] = {}
     for c in candidates:
         rev, down, merge = _alembic_ids(c.path)
         if rev is None or merge:
@@ -367,7 +401,7 @@ def alembic_sql(text: str) -> str:
 def _sql_of(c: Candidate, orm: str, ws_dir: Path) -> str:
     if orm != "sqlalchemy":
         return c.path.read_text()
-    span = f"{c.down_revision}:{c.revision}" if c.down_revision else c.revision
+    span = f"{c.down_revision}:{c.revision}" if c.down_revision else str(c.revision)
     result = subprocess.run([sys.executable, "-m", "alembic", "upgrade", span, "--sql"],
                             cwd=ws_dir, env=_python_env(ws_dir), capture_output=True, text=True)
     if result.returncode != 0:
@@ -376,34 +410,19 @@ def _sql_of(c: Candidate, orm: str, ws_dir: Path) -> str:
     return alembic_sql(result.stdout)
 
 
-def apply_entries(repo: Path, migrations: list[dict], data_file: Optional[Path]) -> None:
-    """Make ``migrations`` (recorded changelog + new entries) the repo's changelog, rendered.
-
-    ``apply.apply_changelog`` validates, renders only the touched files, writes
-    the answers file and the user's data file (or runs the real `copier update`).
-    """
-    try:
-        apply.apply_changelog(repo, migrations, data_file)
-    except apply.UpdateError as err:
-        fail(str(err))
+SyncTo = Annotated[Path | None, data_file_option(
+    "Your answers file: the synced entries are appended to it too")]
 
 
-@app.command()
-def sync(workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
-                                                 help="Only this workspace"),
-         repo: Path = typer.Option(Path("."), "--repo", help="The generated repo"),
-         data_file: Optional[Path] = typer.Option(None, "--data-file",
-                                                  help="Your answers file: the synced entries "
-                                                       "are appended to it too")):
+def sync(workspace: OnlyWorkspace = None, repo: Repo = HERE, data_file: SyncTo = None) -> None:
     """Copy new ORM migrations into supabase/migrations with service-range numbering."""
     repo = repo.resolve()
-    engine = load_engine()
-    answers = _recorded(repo)
+    answers = recorded_answers(repo)
     project = validate(apply.user_answers(answers))
     selected = selected_workspaces(repo, workspace)
     recorded = list(answers.get("migrations") or [])
-    taken = {e.get("name") for e in recorded if isinstance(e, dict)}
-    new: list[dict] = []
+    taken = {e["name"] for e in recorded if isinstance(e, dict) and e.get("name")}
+    new: list[dict[str, Any]] = []
     for ws_name, ws in selected.items():
         orm = orm_of(ws)
         if orm is None:
@@ -430,18 +449,19 @@ def sync(workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
         return
     migrations = recorded + new
     try:
-        synced = engine.build({**{k: v for k, v in answers.items() if not k.startswith("_")},
-                               "migrations": migrations})
-    except engine.SchemaError as err:
+        synced = supa_schema.build({**apply.user_answers(answers), "migrations": migrations})
+    except supa_schema.SchemaError as err:
         fail(f"cannot sync: {err}")
-    apply_entries(repo, migrations, data_file)
-    positions = range(len(recorded), len(migrations))
+    try:
+        apply.apply_changelog(repo, migrations, data_file)
+    except apply.UpdateError as err:
+        fail(str(err))
     stems = {m.position: m.stem for m in synced.migrations}
-    for pos in positions:
+    for pos in range(len(recorded), len(migrations)):
         say(f"[green]synced[/green] {migrations[pos]['synced_from']} -> "
-                      f"supabase/migrations/{stems[pos]}.sql")
+            f"supabase/migrations/{stems[pos]}.sql")
     say("next steps:\n"
-                  "  # create RLS policies for new tables\n"
-                  "  supabase migration new <table>_rls\n"
-                  "  # apply migrations\n"
-                  "  supabase db reset")
+        "  # create RLS policies for new tables\n"
+        "  supabase migration new <table>_rls\n"
+        "  # apply migrations\n"
+        "  supabase db reset")
