@@ -47,12 +47,14 @@ NODE_CACHE = Path.home() / ".cache" / "supa-schema" / "node"
 def run(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> float:
     """Wall-clock seconds of one command; fails loudly."""
     start = time.perf_counter()
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
-                            env={**os.environ, **(env or {})})
+    result = subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n"
-                         f"{result.stderr[-3000:]}")
+        raise SystemExit(
+            f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
     return elapsed
 
 
@@ -67,8 +69,13 @@ def git(repo: Path, *args: str) -> None:
 def template_copy(work: Path) -> Path:
     """This checkout's files committed into a scratch repo (Copier records its commit)."""
     dst = work / "template"
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
-                            check=True, capture_output=True, text=True).stdout.split("\0")
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\0")
     for rel in filter(None, listed):
         if (ROOT / rel).is_file():
             (dst / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -80,8 +87,23 @@ def template_copy(work: Path) -> Path:
 
 
 def copier_copy(template: Path, answers: Path, dst: Path) -> float:
-    return run([sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet",
-                "--vcs-ref", "HEAD", "--data-file", str(answers), str(template), str(dst)])
+    return run(
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "copy",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            "--vcs-ref",
+            "HEAD",
+            "--data-file",
+            str(answers),
+            str(template),
+            str(dst),
+        ]
+    )
 
 
 def write(path: Path, answers: dict) -> Path:
@@ -95,8 +117,12 @@ def node_modules(ws: Path) -> Path:
     if not (home / "node_modules" / ".bin" / "drizzle-kit").exists():
         home.mkdir(parents=True, exist_ok=True)
         (home / "package.json").write_bytes(package)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-                       cwd=home, check=True, capture_output=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=home,
+            check=True,
+            capture_output=True,
+        )
     return home / "node_modules"
 
 
@@ -106,11 +132,12 @@ def drizzle_incremental(base: Path, updated: Path, work: Path, runs: int) -> lis
     shutil.copytree(base / "apps" / "typescript", ws, symlinks=True)
     (ws / "node_modules").symlink_to(node_modules(ws), target_is_directory=True)
     config = ws / "bench.config.ts"
-    config.write_text('import { defineConfig } from "drizzle-kit";\n'
-                      'export default defineConfig({ dialect: "postgresql", '
-                      'schema: "./src/db/schema.ts", out: "./bench-out" });\n')
-    kit = [str(ws / "node_modules" / ".bin" / "drizzle-kit"), "generate", "--config",
-           str(config)]
+    config.write_text(
+        'import { defineConfig } from "drizzle-kit";\n'
+        'export default defineConfig({ dialect: "postgresql", '
+        'schema: "./src/db/schema.ts", out: "./bench-out" });\n'
+    )
+    kit = [str(ws / "node_modules" / ".bin" / "drizzle-kit"), "generate", "--config", str(config)]
     run([*kit, "--name", "baseline"], cwd=ws)  # the snapshot of the 500 tables
     shutil.copytree(ws / "bench-out", work / "drizzle-baseline")
     shutil.copy(updated / "apps/typescript/src/db/schema.ts", ws / "src/db/schema.ts")
@@ -139,8 +166,21 @@ def alembic_autogenerate(base: Path, updated: Path, work: Path, runs: int) -> li
     samples = []
     try:
         for _ in range(runs):
-            samples.append(run([sys.executable, "-m", "alembic", "revision", "--autogenerate",
-                                "-m", "add_extra_table"], cwd=ws, env=env))
+            samples.append(
+                run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "alembic",
+                        "revision",
+                        "--autogenerate",
+                        "-m",
+                        "add_extra_table",
+                    ],
+                    cwd=ws,
+                    env=env,
+                )
+            )
             created = [p for p in versions.iterdir() if p not in before and p.suffix == ".py"]
             text = created[0].read_text()
             assert "extra_items" in text and "t000_items" not in text
@@ -162,7 +202,7 @@ def main() -> None:
     try:
         template = template_copy(work)
         base_answers = project.answers(args.tables, 60)
-        a = write(work / "a.yml", base_answers)
+        write(work / "a.yml", base_answers)
         b = write(work / "b.yml", project.one_more_table(base_answers))
 
         for size in (10, 100, args.tables):
@@ -187,37 +227,63 @@ def main() -> None:
             figures[label] = median(samples)
             return work / f"{label}-0"
 
-        fast = timed_update([sys.executable, "-m", "supa_schema_cli", "update", "--data-file",
-                             str(b)], "supa-schema update")
-        plain = timed_update([sys.executable, "-m", "copier", "update", "--trust", "--defaults",
-                              "--quiet", "--vcs-ref", "HEAD", "--data-file", str(b)],
-                             "copier update")
-        same = subprocess.run(["diff", "-r", "-q", "-x", ".git", str(fast), str(plain)],
-                              capture_output=True, text=True)
+        fast = timed_update(
+            [sys.executable, "-m", "supa_schema_cli", "update", "--data-file", str(b)],
+            "supa-schema update",
+        )
+        plain = timed_update(
+            [
+                sys.executable,
+                "-m",
+                "copier",
+                "update",
+                "--trust",
+                "--defaults",
+                "--quiet",
+                "--vcs-ref",
+                "HEAD",
+                "--data-file",
+                str(b),
+            ],
+            "copier update",
+        )
+        same = subprocess.run(
+            ["diff", "-r", "-q", "-x", ".git", str(fast), str(plain)],
+            capture_output=True,
+            text=True,
+        )
         if same.returncode != 0:
             raise SystemExit(f"the two updates differ:\n{same.stdout}")
         if not args.skip_peers:
             figures["drizzle-kit generate (incremental)"] = median(
-                drizzle_incremental(base, fast, work, args.runs))
+                drizzle_incremental(base, fast, work, args.runs)
+            )
             figures["alembic revision --autogenerate"] = median(
-                alembic_autogenerate(base, fast, work, args.runs))
+                alembic_autogenerate(base, fast, work, args.runs)
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     cpu = os.cpu_count()
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    print(f"machine: {platform.machine()}, {cpu} cores, {mem:.0f} GiB, Python "
-          f"{platform.python_version()}; medians of {args.runs} runs; "
-          f"{args.tables} tables in 60 entries")
+    print(
+        f"machine: {platform.machine()}, {cpu} cores, {mem:.0f} GiB, Python "
+        f"{platform.python_version()}; medians of {args.runs} runs; "
+        f"{args.tables} tables in 60 entries"
+    )
     width = max(map(len, figures))
     for label, seconds in figures.items():
         print(f"  {label:<{width}}  {seconds:7.2f} s")
     peer = figures.get("drizzle-kit generate (incremental)")
     if peer:
-        print(f"  ratio supa-schema update / drizzle-kit: "
-              f"{figures['supa-schema update'] / peer:.2f} (target <= 1.0)")
-        print(f"  ratio copier update / drizzle-kit:      "
-              f"{figures['copier update'] / peer:.2f} (target <= 3.0)")
+        print(
+            f"  ratio supa-schema update / drizzle-kit: "
+            f"{figures['supa-schema update'] / peer:.2f} (target <= 1.0)"
+        )
+        print(
+            f"  ratio copier update / drizzle-kit:      "
+            f"{figures['copier update'] / peer:.2f} (target <= 3.0)"
+        )
     print(json.dumps(figures))
 
 

@@ -19,10 +19,21 @@ def table(index: int, tenant: bool, parent: int | None = None) -> dict:
     ]
     if parent is not None:
         # A foreign key to a table created earlier in the same migration.
-        columns.append({"name": "parent_id", "type": "uuid",
-                        "references": f"t{parent:03d}_items", "on_delete": "set null"})
-    return {"table": name, "tenant": tenant, "timestamps": True, "columns": columns,
-            "indexes": [{"columns": ["title"]}]}
+        columns.append(
+            {
+                "name": "parent_id",
+                "type": "uuid",
+                "references": f"t{parent:03d}_items",
+                "on_delete": "set null",
+            }
+        )
+    return {
+        "table": name,
+        "tenant": tenant,
+        "timestamps": True,
+        "columns": columns,
+        "indexes": [{"columns": ["title"]}],
+    }
 
 
 def answers(tables: int = 500, entries: int = 60, tenant: bool = True) -> dict:
@@ -35,18 +46,36 @@ def answers(tables: int = 500, entries: int = 60, tenant: bool = True) -> dict:
         count = per_entry + (1 if number < extra else 0)
         actions = [table(index + i, tenant, index if i else None) for i in range(count)]
         index += count
-        migrations.append({"name": f"batch_{number:02d}",
-                           "workspace": WORKSPACES[number % 3], "actions": actions})
-    return {"project_name": "Bench", "languages": list(WORKSPACES),
-            "typescript_orm": "drizzle", "python_orm": "sqlalchemy", "rust_orm": "sqlx",
-            "multi_tenant": True, "migrations": migrations}
+        migrations.append(
+            {"name": f"batch_{number:02d}", "workspace": WORKSPACES[number % 3], "actions": actions}
+        )
+    return {
+        "project_name": "Bench",
+        "languages": list(WORKSPACES),
+        "typescript_orm": "drizzle",
+        "python_orm": "sqlalchemy",
+        "rust_orm": "sqlx",
+        "multi_tenant": True,
+        "migrations": migrations,
+    }
 
 
 def one_more_table(base: dict, workspace: str = "typescript") -> dict:
     """``base`` plus one entry that adds a single table."""
     new = dict(base)
-    new["migrations"] = [*base["migrations"], {
-        "name": "add_extra_table", "workspace": workspace,
-        "actions": [{"table": "extra_items", "tenant": True, "timestamps": True,
-                     "columns": [{"name": "title", "type": "text", "required": True}]}]}]
+    new["migrations"] = [
+        *base["migrations"],
+        {
+            "name": "add_extra_table",
+            "workspace": workspace,
+            "actions": [
+                {
+                    "table": "extra_items",
+                    "tenant": True,
+                    "timestamps": True,
+                    "columns": [{"name": "title", "type": "text", "required": True}],
+                }
+            ],
+        },
+    ]
     return new

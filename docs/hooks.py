@@ -21,11 +21,20 @@ sys.path.insert(0, str(ROOT / "src"))
 from supa_schema.model import ColumnType, Enum  # noqa: E402
 from supa_schema.types import TYPES  # noqa: E402
 
-EXAMPLE_PARAMS = {"varchar": {"length": 80}, "numeric": {"precision": 10, "scale": 2},
-                  "vector": {"dimensions": 1536}}
-LANGS = [("SQL", "sql"), ("Drizzle", "drizzle"), ("SQLAlchemy", "sqlalchemy"),
-         ("Python (model)", "python"), ("Pydantic", "pydantic"), ("Rust (sqlx)", "rust"),
-         ("Supabase TS type", "ts")]
+EXAMPLE_PARAMS = {
+    "varchar": {"length": 80},
+    "numeric": {"precision": 10, "scale": 2},
+    "vector": {"dimensions": 1536},
+}
+LANGS = [
+    ("SQL", "sql"),
+    ("Drizzle", "drizzle"),
+    ("SQLAlchemy", "sqlalchemy"),
+    ("Python (model)", "python"),
+    ("Pydantic", "pydantic"),
+    ("Rust (sqlx)", "rust"),
+    ("Supabase TS type", "ts"),
+]
 
 
 def _cell(text: str) -> str:
@@ -33,8 +42,10 @@ def _cell(text: str) -> str:
 
 
 def type_table() -> str:
-    rows = ["| answers `type` | " + " | ".join(n for n, _ in LANGS) + " |",
-            "|---" * (len(LANGS) + 1) + "|"]
+    rows = [
+        "| answers `type` | " + " | ".join(n for n, _ in LANGS) + " |",
+        "|---" * (len(LANGS) + 1) + "|",
+    ]
     status = Enum("order_status", ["pending"])
     for name in TYPES:
         if name == "enum":
@@ -42,13 +53,18 @@ def type_table() -> str:
         else:
             ctype = ColumnType(name, **EXAMPLE_PARAMS.get(name, {}))
             params = EXAMPLE_PARAMS.get(name)
-            label = f"`{name}`" + (" (" + ", ".join(f"{k}: {v}" for k, v in params.items()) + ")"
-                                   if params else "")
-        rows.append(f"| {label} | " + " | ".join(_cell(ctype.spell(lang)) for _, lang in LANGS)
-                    + " |")
+            label = f"`{name}`" + (
+                " (" + ", ".join(f"{k}: {v}" for k, v in params.items()) + ")" if params else ""
+            )
+        rows.append(
+            f"| {label} | " + " | ".join(_cell(ctype.spell(lang)) for _, lang in LANGS) + " |"
+        )
     arr = ColumnType("text", array=True)
-    rows.append("| `text[]` (any scalar but vector) | " + " | ".join(
-        _cell(arr.spell(lang)) for _, lang in LANGS) + " |")
+    rows.append(
+        "| `text[]` (any scalar but vector) | "
+        + " | ".join(_cell(arr.spell(lang)) for _, lang in LANGS)
+        + " |"
+    )
     return "\n".join(rows)
 
 
@@ -97,10 +113,18 @@ def cli_help() -> str:
         return f"*(CLI help unavailable: {err})*"
     out = []
     base = [sys.executable, "-m", "supa_schema_cli"]
-    top = subprocess.run(base + ["--help"], capture_output=True, text=True,
-                         env={"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1",
-                              "PYTHONPATH": str(ROOT / "src") + ":" + str(ROOT / "extensions"),
-                              "PATH": "/usr/bin:/bin"})
+    top = subprocess.run(
+        base + ["--help"],
+        capture_output=True,
+        text=True,
+        env={
+            "COLUMNS": "100",
+            "TERM": "dumb",
+            "NO_COLOR": "1",
+            "PYTHONPATH": str(ROOT / "src") + ":" + str(ROOT / "extensions"),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
     out.append("```text\n$ supa-schema --help\n" + top.stdout.strip() + "\n```")
     commands = []
     for line in top.stdout.splitlines():
@@ -108,17 +132,28 @@ def cli_help() -> str:
         if parts and parts[0].isidentifier() and len(line) - len(line.lstrip("│ ")) <= 3:
             commands.append(parts[0])
     for cmd in commands:
-        res = subprocess.run(base + [cmd, "--help"], capture_output=True, text=True,
-                             env={"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1",
-                                  "PYTHONPATH": str(ROOT / "src") + ":" + str(ROOT / "extensions"),
-                                  "PATH": "/usr/bin:/bin"})
+        res = subprocess.run(
+            base + [cmd, "--help"],
+            capture_output=True,
+            text=True,
+            env={
+                "COLUMNS": "100",
+                "TERM": "dumb",
+                "NO_COLOR": "1",
+                "PYTHONPATH": str(ROOT / "src") + ":" + str(ROOT / "extensions"),
+                "PATH": "/usr/bin:/bin",
+            },
+        )
         if res.returncode == 0:
             out.append(f"### `supa-schema {cmd}`\n\n```text\n{res.stdout.strip()}\n```")
     return "\n\n".join(out)
 
 
-MARKERS = {"<!-- supa:type-table -->": type_table, "<!-- supa:errors -->": error_messages,
-           "<!-- supa:cli -->": cli_help}
+MARKERS = {
+    "<!-- supa:type-table -->": type_table,
+    "<!-- supa:errors -->": error_messages,
+    "<!-- supa:cli -->": cli_help,
+}
 
 
 def on_page_markdown(markdown: str, **_kwargs) -> str:

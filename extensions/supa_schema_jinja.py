@@ -16,6 +16,7 @@ import copy
 import hashlib
 import importlib
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ def _engine():
     use its own engine, never one cached from the other version.
     """
     current = sys.modules.get("supa_schema")
-    if current is not None and Path(current.__file__).resolve().parent.parent != _HERE:
+    if current is not None and Path(current.__file__ or "").resolve().parent.parent != _HERE:
         for name in [n for n in sys.modules if n == "supa_schema" or n.startswith("supa_schema.")]:
             del sys.modules[name]
     if str(_HERE) not in sys.path or sys.path[0] != str(_HERE):
@@ -48,9 +49,18 @@ def _engine():
 ENGINE = _engine()
 from supa_schema import history, literals, names, pylayout  # noqa: E402  (imported above)
 
-ANSWER_KEYS = ("project_name", "languages", "multi_tenant", "migrations",
-               "typescript_orm", "python_orm", "rust_orm",
-               "typescript_path", "python_path", "rust_path")
+ANSWER_KEYS = (
+    "project_name",
+    "languages",
+    "multi_tenant",
+    "migrations",
+    "typescript_orm",
+    "python_orm",
+    "rust_orm",
+    "typescript_path",
+    "python_path",
+    "rust_path",
+)
 # (answers values, Project) pairs. Copier builds a context per file, so a lookup
 # must be cheap: identity first, then structural equality (C-speed), never a
 # serialisation of the whole changelog.
@@ -61,7 +71,7 @@ def project_for(answers: dict[str, Any]):
     """The engine's Project for these answers (memoised)."""
     values = tuple(answers.get(k) for k in ANSWER_KEYS)
     for known, project in _cache:
-        if all(a is b for a, b in zip(known, values)):
+        if all(a is b for a, b in zip(known, values, strict=True)):
             return project
     for index, (known, project) in enumerate(_cache):
         if known == values:
@@ -152,8 +162,9 @@ def _js_json(value: Any) -> str:
 
     if isinstance(value, dict):
         keys = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
-        index = [k for k in keys
-                 if k.isdigit() and (k == "0" or k[0] != "0") and int(k) < 2**32 - 1]
+        index = [
+            k for k in keys if k.isdigit() and (k == "0" or k[0] != "0") and int(k) < 2**32 - 1
+        ]
         keys = sorted(index, key=int) + [k for k in keys if k not in index]
         return "{" + ",".join(f"{_js_json(k)}:{_js_json(value[k])}" for k in keys) + "}"
     if isinstance(value, list):
@@ -174,7 +185,8 @@ def drizzle_literal(value: Any, base: str) -> str:
     if base == "timestamptz":
         t = datetime.datetime.fromisoformat(str(value))
         t = (t if t.tzinfo else t.replace(tzinfo=datetime.timezone.utc)).astimezone(
-            datetime.timezone.utc)
+            datetime.timezone.utc
+        )
         frac = f".{t.microsecond:06d}".rstrip("0") if t.microsecond else ""
         return f"{t.year:04d}-{t:%m-%d %H:%M:%S}{frac}+00"
     if base == "date":
@@ -234,8 +246,9 @@ class SupaSchemaFilters(Extension):
         where = nodes.Const(f"{parser.name}:{lineno}")
         key = parser.parse_expression()
         body = parser.parse_statements(("name:endmemo",), drop_needle=True)
-        return nodes.CallBlock(self.call_method("_render_memo", [where, key]), [], [], body,
-                               lineno=lineno)
+        return nodes.CallBlock(
+            self.call_method("_render_memo", [where, key]), [], [], body, lineno=lineno
+        )
 
     def _render_memo(self, where: str, value: Any, caller) -> str:
         known = self._keys.get(id(value))
@@ -245,7 +258,8 @@ class SupaSchemaFilters(Extension):
         body = self._memo.get(key)
         if body is None:
             digest = hashlib.sha256(
-                f"{_template_digest()}\0{where}\0{known[1]}".encode()).hexdigest()
+                f"{_template_digest()}\0{where}\0{known[1]}".encode()
+            ).hexdigest()
             body = _FRAGMENTS.get(digest)
             if body is None:
                 body = caller()
@@ -265,14 +279,12 @@ class _FragmentStore:
     """
 
     def __init__(self) -> None:
-        self._db = None
+        self._db: sqlite3.Connection | None = None
         self._off = os.environ.get("SUPA_SCHEMA_FRAGMENT_CACHE", "1") == "0"
 
     def _conn(self):
         if self._db is None and not self._off:
             try:
-                import sqlite3
-
                 home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
                 path = home / "supa-schema" / "fragments.sqlite3"
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -281,8 +293,10 @@ class _FragmentStore:
                 db = sqlite3.connect(path, isolation_level=None, timeout=5)
                 db.execute("pragma journal_mode=wal")
                 db.execute("pragma synchronous=off")
-                db.execute("create table if not exists fragment "
-                           "(digest text primary key, body text not null)")
+                db.execute(
+                    "create table if not exists fragment "
+                    "(digest text primary key, body text not null)"
+                )
                 self._db = db
             except Exception:  # noqa: BLE001 - a cache must never break a render
                 self._off = True

@@ -116,11 +116,9 @@ BAD = {
         create table public.lint_t (id uuid primary key);
         alter table public.lint_t enable row level security;
     """,
-    "function_search_path_mutable":
-        "create function public.lint_f() returns int language sql as 'select 1';",
-    "security_definer_function_executable":
-        "create function public.lint_f() returns int language sql security definer "
-        "set search_path = '' as 'select 1';",
+    "function_search_path_mutable": "create function public.lint_f() returns int language sql as 'select 1';",
+    "security_definer_function_executable": "create function public.lint_f() returns int language sql security definer "
+    "set search_path = '' as 'select 1';",
     "extension_in_public": "create extension vector with schema public;",
     "rls_policy_always_true": """
         create table public.lint_t (id uuid primary key);

@@ -6,7 +6,6 @@ Rendering goes through the real `copier copy`; databases are real PostgreSQL
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -26,16 +25,30 @@ from supa_schema_cli import database  # noqa: E402
 EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yml"))
 
 
-def copier_copy(answers: dict | Path, dst: Path, *, check: bool = True,
-                template: Path = ROOT) -> subprocess.CompletedProcess:
+def copier_copy(
+    answers: dict | Path, dst: Path, *, check: bool = True, template: Path = ROOT
+) -> subprocess.CompletedProcess:
     """Run the real `copier copy` CLI non-interactively into ``dst``."""
     if isinstance(answers, dict):
         data_file = dst.parent / f"{dst.name}.answers.yml"
         data_file.write_text(yaml.safe_dump(answers, sort_keys=False))
     else:
         data_file = answers
-    cmd = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet",
-           "--vcs-ref", "HEAD", "--data-file", str(data_file), str(template), str(dst)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "copier",
+        "copy",
+        "--trust",
+        "--defaults",
+        "--quiet",
+        "--vcs-ref",
+        "HEAD",
+        "--data-file",
+        str(data_file),
+        str(template),
+        str(dst),
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"copier copy failed:\n{result.stdout}\n{result.stderr}")
@@ -99,15 +112,23 @@ def template_repo(tmp_path_factory) -> Path:
     in the template; a dirty checkout would record a throw-away commit.
     """
     dst = tmp_path_factory.mktemp("template") / "supa-schema"
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
-                            check=True, capture_output=True, text=True).stdout.split("\0")
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\0")
     for rel in filter(None, listed):
         src = ROOT / rel
         if src.is_file():
             (dst / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst / rel)
-    for cmd in (["init", "-q"], ["add", "-A"],
-                ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "t"]):
+    for cmd in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "t"],
+    ):
         subprocess.run(["git", *cmd], cwd=dst, check=True, capture_output=True)
     return dst
 

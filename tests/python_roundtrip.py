@@ -29,7 +29,7 @@ import db.models as models  # noqa: E402
 
 sa.orm.configure_mappers()  # relationship conflicts warn here (now: raise)
 
-AWKWARD = "it's \"quoted\" \\ $$ :name %s"
+AWKWARD = 'it\'s "quoted" \\ $$ :name %s'
 USER_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
 
 
@@ -73,8 +73,11 @@ def sample(col: sa.Column, inserted: dict[str, object]):
         return 1.5
     if isinstance(t, sa.Numeric):
         scale = t.scale or 0
-        return decimal.Decimal("12.5").quantize(decimal.Decimal(1).scaleb(-scale)) if scale \
+        return (
+            decimal.Decimal("12.5").quantize(decimal.Decimal(1).scaleb(-scale))
+            if scale
             else decimal.Decimal(12)
+        )
     if isinstance(t, sa.SmallInteger):
         return 7
     if isinstance(t, sa.BigInteger):
@@ -101,8 +104,13 @@ def main() -> None:
     engine = sa.create_engine(url)
     schemas = importlib.import_module("schemas")
     with engine.begin() as conn:
-        conn.execute(sa.text("insert into auth.users (id, email) values (:id, 'roundtrip@example.com')"
-                             " on conflict do nothing"), {"id": USER_ID})
+        conn.execute(
+            sa.text(
+                "insert into auth.users (id, email) values (:id, 'roundtrip@example.com')"
+                " on conflict do nothing"
+            ),
+            {"id": USER_ID},
+        )
     inserted: dict[str, object] = {}
     mappers = {m.local_table.name: m.class_ for m in models.Base.registry.mappers}
     for table in models.Base.metadata.sorted_tables:
@@ -133,10 +141,17 @@ def main() -> None:
             read = getattr(schemas, f"{cls.__name__}Read").model_validate(again)
             for attr, value in data.items():
                 got = normalise(getattr(read, attr))
-                want = value.value if hasattr(value, "value") and not isinstance(value, (
-                    uuid.UUID, decimal.Decimal)) else value
-                got = got.value if hasattr(got, "value") and not isinstance(got, (
-                    uuid.UUID, decimal.Decimal)) else got
+                want = (
+                    value.value
+                    if hasattr(value, "value")
+                    and not isinstance(value, (uuid.UUID, decimal.Decimal))
+                    else value
+                )
+                got = (
+                    got.value
+                    if hasattr(got, "value") and not isinstance(got, (uuid.UUID, decimal.Decimal))
+                    else got
+                )
                 if isinstance(want, list):
                     want = [w.value if hasattr(w, "value") else w for w in want]
                     got = [g.value if hasattr(g, "value") else g for g in got]

@@ -18,52 +18,95 @@ from pathlib import Path
 import pexpect
 import pytest
 import yaml
-
 from conftest import ROOT, copier_copy, load_example
+from test_update import (
+    HELPER,
+    METHOD,
+    assert_fresh_apart_from_edits,
+    git,
+    migration_files,
+    snapshot,
+)
+
 from supa_schema_cli import database
-from test_update import (HELPER, METHOD, assert_fresh_apart_from_edits, git, migration_files,
-                         snapshot)
 
 PREFIX = {"typescript": "001", "python": "002", "rust": "003"}
 # Tables each workspace may touch: an entry's file runs after its targets' files.
-TABLES = {"typescript": ("products", "categories"), "python": ("orders", "products"),
-          "rust": ("shipments", "products")}
+TABLES = {
+    "typescript": ("products", "categories"),
+    "python": ("orders", "products"),
+    "rust": ("shipments", "products"),
+}
 
 
 def new_entry(kind: str, workspace: str) -> dict:
     """One changelog entry of ``kind`` owned by ``workspace``, valid on the saas example."""
     a, b = TABLES[workspace]
     actions = {
-        "enum": [{"enum": "priority", "values": ["low", "high", "it's urgent"]},
-                 {"column": "priority", "table": a, "type": "priority", "required": True,
-                  "default": "low"}],
-        "table": [{"table": "reviews", "tenant": True, "timestamps": True, "soft_delete": True,
-                   "columns": [{"name": "body", "type": "text", "required": True},
-                               {"name": "stars", "type": "smallint"},
-                               {"name": "subject_id", "type": "uuid", "references": a,
-                                "on_delete": "cascade"}],
-                   "indexes": [{"columns": ["stars"]}]}],
-        "column": [{"column": "weight_grams", "table": a, "type": "integer", "required": True,
-                    "default": 0}],
+        "enum": [
+            {"enum": "priority", "values": ["low", "high", "it's urgent"]},
+            {
+                "column": "priority",
+                "table": a,
+                "type": "priority",
+                "required": True,
+                "default": "low",
+            },
+        ],
+        "table": [
+            {
+                "table": "reviews",
+                "tenant": True,
+                "timestamps": True,
+                "soft_delete": True,
+                "columns": [
+                    {"name": "body", "type": "text", "required": True},
+                    {"name": "stars", "type": "smallint"},
+                    {"name": "subject_id", "type": "uuid", "references": a, "on_delete": "cascade"},
+                ],
+                "indexes": [{"columns": ["stars"]}],
+            }
+        ],
+        "column": [
+            {
+                "column": "weight_grams",
+                "table": a,
+                "type": "integer",
+                "required": True,
+                "default": 0,
+            }
+        ],
         "index": [{"index": {"table": a, "columns": ["created_at"]}}],
-        "many-to-one": [{"relation": "many-to-one", "from": a, "to": b,
-                         "inverse": f"linked_{a}"}],
-        "one-to-many": [{"relation": "one-to-many", "from": b, "to": a, "name": "extras",
-                         "inverse": "extra_of"}],
-        "many-to-many": [{"table": "labels", "tenant": True,
-                          "columns": [{"name": "title", "type": "text", "required": True}]},
-                         {"relation": "many-to-many", "from": a, "to": "labels"}],
+        "many-to-one": [{"relation": "many-to-one", "from": a, "to": b, "inverse": f"linked_{a}"}],
+        "one-to-many": [
+            {"relation": "one-to-many", "from": b, "to": a, "name": "extras", "inverse": "extra_of"}
+        ],
+        "many-to-many": [
+            {
+                "table": "labels",
+                "tenant": True,
+                "columns": [{"name": "title", "type": "text", "required": True}],
+            },
+            {"relation": "many-to-many", "from": a, "to": "labels"},
+        ],
     }[kind]
-    return {"name": f"add_{kind.replace('-', '_')}_{workspace}", "workspace": workspace,
-            "actions": actions}
+    return {
+        "name": f"add_{kind.replace('-', '_')}_{workspace}",
+        "workspace": workspace,
+        "actions": actions,
+    }
 
 
 KINDS = ["enum", "table", "column", "index", "many-to-one", "one-to-many", "many-to-many"]
 
 
 def cli(repo: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "supa_schema_cli", *args, "--repo", str(repo)],
-                          capture_output=True, text=True, input=input)
+    return subprocess.run(
+        [sys.executable, "-m", "supa_schema_cli", *args, "--repo", str(repo)],
+        capture_output=True,
+        text=True,
+        input=input,
+    )
 
 
 def write_answers(path: Path, answers: dict) -> Path:
@@ -89,8 +132,9 @@ def clone(base: Path, dst: Path) -> Path:
 
 @pytest.mark.parametrize("workspace", ["typescript", "python", "rust"])
 @pytest.mark.parametrize("kind", KINDS)
-def test_cli_update_equals_copier_update_and_fresh_copy(kind, workspace, tmp_path, saas_repo,
-                                                        template_repo, pg):
+def test_cli_update_equals_copier_update_and_fresh_copy(
+    kind, workspace, tmp_path, saas_repo, template_repo, pg
+):
     answers = load_example("saas")
     answers["migrations"].append(new_entry(kind, workspace))
     data = write_answers(tmp_path / "answers.yml", answers)
@@ -100,9 +144,24 @@ def test_cli_update_equals_copier_update_and_fresh_copy(kind, workspace, tmp_pat
     result = cli(fast, "update", "--data-file", str(data))
     assert result.returncode == 0, result.stderr
     real = clone(saas_repo, tmp_path / "real")
-    result = subprocess.run([sys.executable, "-m", "copier", "update", "--trust", "--defaults",
-                             "--quiet", "--vcs-ref", "HEAD", "--data-file", str(data)],
-                            cwd=real, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "update",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            "--vcs-ref",
+            "HEAD",
+            "--data-file",
+            str(data),
+        ],
+        cwd=real,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     fresh = tmp_path / "fresh"
     copier_copy(answers, fresh, template=template_repo)
@@ -152,9 +211,16 @@ def test_cli_update_keeps_hand_edits_and_deleted_files(tmp_path, template_repo):
     fresh = tmp_path / "fresh"
     copier_copy(answers, fresh, template=template_repo)
     want = snapshot(fresh)
-    assert_fresh_apart_from_edits(after, want, {
-        "apps/python/src/db/models/products.py", "apps/python/src/schemas/products.py",
-        "NOTES.md", "supabase/tests/categories_rls.test.sql"})
+    assert_fresh_apart_from_edits(
+        after,
+        want,
+        {
+            "apps/python/src/db/models/products.py",
+            "apps/python/src/schemas/products.py",
+            "NOTES.md",
+            "supabase/tests/categories_rls.test.sql",
+        },
+    )
     # Running it again has nothing to do.
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "update")
@@ -173,13 +239,19 @@ def test_cli_update_conflict_is_marked_and_exits_non_zero(tmp_path, saas_repo):
     schema_ts.write_text(text.replace(marker, marker.replace("products", "products /* ours */")))
     git(repo, "commit", "-qam", "edit generated line")
     answers = load_example("saas")
-    answers["migrations"].append({"name": "add_weight", "workspace": "typescript", "actions": [
-        {"column": "weight", "table": "products", "type": "real"}]})
+    answers["migrations"].append(
+        {
+            "name": "add_weight",
+            "workspace": "typescript",
+            "actions": [{"column": "weight", "table": "products", "type": "real"}],
+        }
+    )
     result = cli(repo, "update", "--data-file", str(write_answers(tmp_path / "a.yml", answers)))
     body = schema_ts.read_text()
     if "<<<<<<< before updating" in body:
-        assert result.returncode == 1 and "conflict apps/typescript/src/db/schema.ts" in \
-            result.stderr
+        assert (
+            result.returncode == 1 and "conflict apps/typescript/src/db/schema.ts" in result.stderr
+        )
     else:  # the edit and the change did not touch: merged cleanly
         assert result.returncode == 0 and "/* ours */" in body and "weight" in body
 
@@ -198,21 +270,55 @@ def test_cli_update_with_other_answers_runs_real_copier_update(tmp_path, saas_re
 
 ACTIONS = [
     (["enum", "ticket_state", "open,closed", "-w", "rust"], "00302_rust_create_enum_ticket_state"),
-    (["table", "tickets", "-c", "subject:text:required", "-c", "state:ticket_state:default=open",
-      "-c", "order_id:uuid:references=orders:on_delete=cascade", "--index", "state",
-      "--tenant", "--soft-delete", "--timestamps", "-w", "rust", "--yes"],
-     "00303_rust_create_tickets"),
-    (["column", "tickets", "priority", "--type", "smallint", "--required", "--default", "3",
-      "-w", "rust", "--yes"], "00304_rust_add_priority_to_tickets"),
-    (["index", "tickets", "priority,state", "--unique", "-w", "rust", "--yes"],
-     "00305_rust_add_index_tickets_priority_state"),
-    (["relation", "tickets", "products", "--kind", "many-to-one", "-w", "rust", "--yes"],
-     "00306_rust_relate_tickets_products"),
+    (
+        [
+            "table",
+            "tickets",
+            "-c",
+            "subject:text:required",
+            "-c",
+            "state:ticket_state:default=open",
+            "-c",
+            "order_id:uuid:references=orders:on_delete=cascade",
+            "--index",
+            "state",
+            "--tenant",
+            "--soft-delete",
+            "--timestamps",
+            "-w",
+            "rust",
+            "--yes",
+        ],
+        "00303_rust_create_tickets",
+    ),
+    (
+        [
+            "column",
+            "tickets",
+            "priority",
+            "--type",
+            "smallint",
+            "--required",
+            "--default",
+            "3",
+            "-w",
+            "rust",
+            "--yes",
+        ],
+        "00304_rust_add_priority_to_tickets",
+    ),
+    (
+        ["index", "tickets", "priority,state", "--unique", "-w", "rust", "--yes"],
+        "00305_rust_add_index_tickets_priority_state",
+    ),
+    (
+        ["relation", "tickets", "products", "--kind", "many-to-one", "-w", "rust", "--yes"],
+        "00306_rust_relate_tickets_products",
+    ),
 ]
 
 
-def test_cli_actions_append_to_the_changelog_and_data_file(tmp_path, saas_repo, template_repo,
-                                                           pg):
+def test_cli_actions_append_to_the_changelog_and_data_file(tmp_path, saas_repo, template_repo, pg):
     repo = clone(saas_repo, tmp_path / "repo")
     data = tmp_path / "schema.yml"
     shutil.copy(ROOT / "examples" / "saas.yml", data)
@@ -230,8 +336,10 @@ def test_cli_actions_append_to_the_changelog_and_data_file(tmp_path, saas_repo, 
     recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
     assert yaml.safe_load(text)["migrations"] == recorded["migrations"]
     assert recorded["migrations"][-1] == {
-        "name": "relate_tickets_products", "workspace": "rust",
-        "actions": [{"relation": "many-to-one", "from": "tickets", "to": "products"}]}
+        "name": "relate_tickets_products",
+        "workspace": "rust",
+        "actions": [{"relation": "many-to-one", "from": "tickets", "to": "products"}],
+    }
     # The result is exactly a fresh copy of the data file, and it migrates.
     fresh = tmp_path / "fresh"
     copier_copy(data, fresh, template=template_repo)
@@ -246,12 +354,21 @@ def test_cli_actions_append_to_the_changelog_and_data_file(tmp_path, saas_repo, 
 
 def test_cli_table_asks_the_standard_questions(tmp_path, saas_repo):
     repo = clone(saas_repo, tmp_path / "repo")
-    child = pexpect.spawn(sys.executable, ["-m", "supa_schema_cli", "table", "coupons",
-                                           "--repo", str(repo)],
-                          encoding="utf-8", timeout=60, dimensions=(40, 200))
-    for prompt, keys in [("Column", "code:text:required\r"), ("Column", "\r"),
-                         ("Multi-tenant", "y"), ("Soft delete", "n"),
-                         ("Audit timestamps", "y"), ("Owning workspace", "\x1b[B\r")]:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "supa_schema_cli", "table", "coupons", "--repo", str(repo)],
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 200),
+    )
+    for prompt, keys in [
+        ("Column", "code:text:required\r"),
+        ("Column", "\r"),
+        ("Multi-tenant", "y"),
+        ("Soft delete", "n"),
+        ("Audit timestamps", "y"),
+        ("Owning workspace", "\x1b[B\r"),
+    ]:
         child.expect(prompt)
         time.sleep(0.1)
         child.send(keys)
@@ -260,10 +377,18 @@ def test_cli_table_asks_the_standard_questions(tmp_path, saas_repo):
     assert child.exitstatus == 0, child.before
     recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
     assert recorded["migrations"][-1] == {
-        "name": "create_coupons", "workspace": "python",
-        "actions": [{"table": "coupons", "tenant": True, "soft_delete": False,
-                     "timestamps": True,
-                     "columns": [{"name": "code", "type": "text", "required": True}]}]}
+        "name": "create_coupons",
+        "workspace": "python",
+        "actions": [
+            {
+                "table": "coupons",
+                "tenant": True,
+                "soft_delete": False,
+                "timestamps": True,
+                "columns": [{"name": "code", "type": "text", "required": True}],
+            }
+        ],
+    }
     assert (repo / "supabase/migrations/00203_python_create_coupons.sql").is_file()
 
 
@@ -285,9 +410,16 @@ def _removed_entry() -> dict:
     return answers
 
 
-RUST_FULL = _saas_with(*({"name": f"r{i}", "workspace": "rust", "actions": [
-    {"table": f"r{i}_items", "columns": [{"name": "title", "type": "text"}]}]}
-    for i in range(99)))
+RUST_FULL = _saas_with(
+    *(
+        {
+            "name": f"r{i}",
+            "workspace": "rust",
+            "actions": [{"table": f"r{i}_items", "columns": [{"name": "title", "type": "text"}]}],
+        }
+        for i in range(99)
+    )
+)
 # (CLI arguments, or an answers dict for `update --data-file`; what the message must say)
 BAD_CLI = {
     "uppercase table": (["table", "Products", "--yes"], "lower-case"),
@@ -296,40 +428,64 @@ BAD_CLI = {
     "reserved word": (["table", "select", "--yes"], "reserved word"),
     "name longer than 63 bytes": (["table", "t" * 64, "--yes"], "63 bytes"),
     "table already exists": (["table", "products", "--yes"], "already exists"),
-    "duplicate column": (["table", "things", "-c", "a:text", "-c", "a:integer", "--yes"],
-                         "already has a column 'a'"),
-    "unknown type": (["table", "things", "-c", "a:money", "--yes"],
-                     "unknown column type 'money'"),
-    "unknown enum": (["table", "things", "-c", "s:no_such_state", "--yes"],
-                     "declare the enum first"),
-    "column on unknown table": (["column", "nope", "sku", "--type", "text", "--yes"],
-                                "unknown table 'nope'"),
+    "duplicate column": (
+        ["table", "things", "-c", "a:text", "-c", "a:integer", "--yes"],
+        "already has a column 'a'",
+    ),
+    "unknown type": (["table", "things", "-c", "a:money", "--yes"], "unknown column type 'money'"),
+    "unknown enum": (
+        ["table", "things", "-c", "s:no_such_state", "--yes"],
+        "declare the enum first",
+    ),
+    "column on unknown table": (
+        ["column", "nope", "sku", "--type", "text", "--yes"],
+        "unknown table 'nope'",
+    ),
     "index on unknown column": (["index", "products", "nope", "--yes"], "'nope' is not a column"),
-    "relation to unknown table": (["relation", "products", "ghosts", "--kind", "many-to-one",
-                                   "--yes"], "unknown `to` table 'ghosts'"),
-    "foreign key before its target": (["column", "orders", "memo", "--type", "text", "-w",
-                                       "typescript", "--yes"], "00102_node_add_memo_to_orders"),
+    "relation to unknown table": (
+        ["relation", "products", "ghosts", "--kind", "many-to-one", "--yes"],
+        "unknown `to` table 'ghosts'",
+    ),
+    "foreign key before its target": (
+        ["column", "orders", "memo", "--type", "text", "-w", "typescript", "--yes"],
+        "00102_node_add_memo_to_orders",
+    ),
     "unknown workspace": (["table", "things", "-w", "go", "--yes"], "unknown workspace 'go'"),
     "scale above precision": (["table", "things", "-c", "p:numeric(4,6)", "--yes"], "scale 6"),
-    "vector without dimensions": (["table", "things", "-c", "v:vector", "--yes"],
-                                  "needs `dimensions`"),
-    "default of the wrong type": (["table", "things", "-c", "n:integer:default=many", "--yes"],
-                                  "whole number"),
+    "vector without dimensions": (
+        ["table", "things", "-c", "v:vector", "--yes"],
+        "needs `dimensions`",
+    ),
+    "default of the wrong type": (
+        ["table", "things", "-c", "n:integer:default=many", "--yes"],
+        "whole number",
+    ),
     "enum value twice": (["enum", "mood", "a,a", "--yes"], "listed twice"),
-    "self relation without a name": (["relation", "products", "products", "--kind",
-                                      "many-to-one", "--yes"], "needs a `name`"),
-    "required column without default": (["column", "products", "sku2", "--type", "text",
-                                         "--required", "--yes"], "give it a `default`"),
-    "duplicate migration name": (["table", "things", "--migration-name", "create_catalog",
-                                  "--yes"], "already used"),
-    "column flag without a type": (["table", "things", "-c", "title", "--yes"],
-                                   "column 'title' must look like name:type"),
-    "unknown column flag": (["table", "things", "-c", "title:text:bogus", "--yes"],
-                            "unknown flag 'bogus'"),
-    "unknown relation kind": (["relation", "orders", "products", "--kind", "sideways"],
-                              "unknown --kind 'sideways'"),
-    "column without --type": (["column", "products", "weight", "--yes"],
-                              "--type is required"),
+    "self relation without a name": (
+        ["relation", "products", "products", "--kind", "many-to-one", "--yes"],
+        "needs a `name`",
+    ),
+    "required column without default": (
+        ["column", "products", "sku2", "--type", "text", "--required", "--yes"],
+        "give it a `default`",
+    ),
+    "duplicate migration name": (
+        ["table", "things", "--migration-name", "create_catalog", "--yes"],
+        "already used",
+    ),
+    "column flag without a type": (
+        ["table", "things", "-c", "title", "--yes"],
+        "column 'title' must look like name:type",
+    ),
+    "unknown column flag": (
+        ["table", "things", "-c", "title:text:bogus", "--yes"],
+        "unknown flag 'bogus'",
+    ),
+    "unknown relation kind": (
+        ["relation", "orders", "products", "--kind", "sideways"],
+        "unknown --kind 'sideways'",
+    ),
+    "column without --type": (["column", "products", "weight", "--yes"], "--type is required"),
     "applied entry edited": (_edited_entry(), "migrations[0] 'create_catalog'"),
     "applied entry removed": (_removed_entry(), "append-only"),
     "service range exhausted": (RUST_FULL, "range 00300-00399 is full"),
@@ -380,8 +536,10 @@ def test_types_explains_each_workspace_and_restores_typed_files(tmp_path, saas_r
     assert "wrote apps/rust/src/db/models/orders.rs" in out
     assert "differs from the answers apps/python/src/schemas/orders.py" in out
     assert HELPER in schema.read_text()
-    assert snapshot(repo) == {**snapshot(saas_repo),
-                              "apps/python/src/schemas/orders.py": schema.read_bytes()}
+    assert snapshot(repo) == {
+        **snapshot(saas_repo),
+        "apps/python/src/schemas/orders.py": schema.read_bytes(),
+    }
 
 
 def test_orm_only_actions_redirect_a_workspace_without_orm(tmp_path, template_repo):
@@ -394,8 +552,9 @@ def test_orm_only_actions_redirect_a_workspace_without_orm(tmp_path, template_re
     git(repo, "commit", "-qm", "scaffold")
     result = cli(repo, "types", "-w", "rust")
     assert result.returncode != 0
-    assert "This command requires an ORM. Use `/kodo supa-migrate`" in \
-        " ".join(result.stderr.split())
+    assert "This command requires an ORM. Use `/kodo supa-migrate`" in " ".join(
+        result.stderr.split()
+    )
     # Schema actions still work there: plain SQL in the rust range.
     result = cli(repo, "table", "notes", "-c", "body:text", "-w", "rust", "--yes")
     assert result.returncode == 0, result.stderr
@@ -410,9 +569,25 @@ def test_fragment_store_gives_the_bytes_a_plain_render_gives(tmp_path, template_
     copier_copy(answers, cached, template=template_repo)  # reads it
     data = write_answers(tmp_path / "a.yml", answers)
     env = {**os.environ, "SUPA_SCHEMA_FRAGMENT_CACHE": "0"}
-    result = subprocess.run([sys.executable, "-m", "copier", "copy", "--trust", "--defaults",
-                             "--quiet", "--vcs-ref", "HEAD", "--data-file", str(data),
-                             str(template_repo), str(plain)], capture_output=True, text=True,
-                            env=env)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "copy",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            "--vcs-ref",
+            "HEAD",
+            "--data-file",
+            str(data),
+            str(template_repo),
+            str(plain),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert snapshot(cached) == snapshot(plain)

@@ -23,84 +23,184 @@ PRODUCTS = {"table": "products", "columns": [{"name": "title", "type": "text"}]}
 
 BAD_ANSWERS = {
     "uppercase identifier": (
-        [entry("first", "python", {"table": "Products"})], "migrations[0] 'first'", "lower-case"),
+        [entry("first", "python", {"table": "Products"})],
+        "migrations[0] 'first'",
+        "lower-case",
+    ),
     "identifier starting with a digit": (
-        [entry("first", "python", {"table": "2fast"})], "migrations[0] 'first'", "2fast"),
+        [entry("first", "python", {"table": "2fast"})],
+        "migrations[0] 'first'",
+        "2fast",
+    ),
     "sql reserved word as table": (
-        [entry("first", "python", {"table": "select"})], "'select'", "reserved word"),
+        [entry("first", "python", {"table": "select"})],
+        "'select'",
+        "reserved word",
+    ),
     "sql reserved word as column": (
         [entry("first", "python", {"table": "t", "columns": [{"name": "order", "type": "text"}]})],
-        "migrations[0] 'first'", "reserved word"),
+        "migrations[0] 'first'",
+        "reserved word",
+    ),
     "name longer than 63 bytes": (
-        [entry("first", "python", {"table": "t" * 64})], "migrations[0] 'first'", "63 bytes"),
+        [entry("first", "python", {"table": "t" * 64})],
+        "migrations[0] 'first'",
+        "63 bytes",
+    ),
     "duplicate table": (
         [entry("first", "python", PRODUCTS), entry("second", "python", PRODUCTS)],
-        "migrations[1] 'second'", "already exists"),
+        "migrations[1] 'second'",
+        "already exists",
+    ),
     "duplicate column": (
-        [entry("first", "python", {"table": "t", "columns": [
-            {"name": "a", "type": "text"}, {"name": "a", "type": "integer"}]})],
-        "migrations[0] 'first'", "already has a column 'a'"),
+        [
+            entry(
+                "first",
+                "python",
+                {
+                    "table": "t",
+                    "columns": [{"name": "a", "type": "text"}, {"name": "a", "type": "integer"}],
+                },
+            )
+        ],
+        "migrations[0] 'first'",
+        "already has a column 'a'",
+    ),
     "unknown column type": (
         [entry("first", "python", {"table": "t", "columns": [{"name": "a", "type": "money"}]})],
-        "migrations[0] 'first'", "unknown column type 'money'"),
+        "migrations[0] 'first'",
+        "unknown column type 'money'",
+    ),
     "unknown enum": (
-        [entry("first", "python", {"table": "t", "columns": [
-            {"name": "s", "type": "order_status"}]})], "migrations[0] 'first'",
-        "declare the enum first"),
+        [
+            entry(
+                "first",
+                "python",
+                {"table": "t", "columns": [{"name": "s", "type": "order_status"}]},
+            )
+        ],
+        "migrations[0] 'first'",
+        "declare the enum first",
+    ),
     "column on unknown table": (
         [entry("first", "python", {"column": "sku", "table": "nope", "type": "text"})],
-        "migrations[0] 'first'", "unknown table 'nope'"),
+        "migrations[0] 'first'",
+        "unknown table 'nope'",
+    ),
     "index on unknown column": (
-        [entry("first", "python", PRODUCTS,
-               {"index": {"table": "products", "columns": ["nope"]}})],
-        "migrations[0] 'first'", "'nope' is not a column"),
+        [entry("first", "python", PRODUCTS, {"index": {"table": "products", "columns": ["nope"]}})],
+        "migrations[0] 'first'",
+        "'nope' is not a column",
+    ),
     "relation to unknown table": (
-        [entry("first", "python", PRODUCTS,
-               {"relation": "many-to-one", "from": "products", "to": "ghosts"})],
-        "migrations[0] 'first'", "unknown `to` table 'ghosts'"),
+        [
+            entry(
+                "first",
+                "python",
+                PRODUCTS,
+                {"relation": "many-to-one", "from": "products", "to": "ghosts"},
+            )
+        ],
+        "migrations[0] 'first'",
+        "unknown `to` table 'ghosts'",
+    ),
     "entry runs before the table it needs": (
-        [entry("make_products", "python", PRODUCTS),
-         entry("add_sku", "typescript", {"column": "sku", "table": "products", "type": "text"})],
-        "migrations[1] 'add_sku' (00101_node_add_sku)", "runs after 00101_node_add_sku"),
+        [
+            entry("make_products", "python", PRODUCTS),
+            entry("add_sku", "typescript", {"column": "sku", "table": "products", "type": "text"}),
+        ],
+        "migrations[1] 'add_sku' (00101_node_add_sku)",
+        "runs after 00101_node_add_sku",
+    ),
     "unknown workspace": (
-        [entry("first", "rust", PRODUCTS)], "migrations[0] 'first'", "unknown workspace 'rust'"),
+        [entry("first", "rust", PRODUCTS)],
+        "migrations[0] 'first'",
+        "unknown workspace 'rust'",
+    ),
     "full service range": (
         [entry(f"m{i}", "python", {"table": f"t{i}"}) for i in range(100)],
-        "migrations[99] 'm99'", "range 00200-00299 is full"),
+        "migrations[99] 'm99'",
+        "range 00200-00299 is full",
+    ),
     "numeric scale above precision": (
-        [entry("first", "python", {"table": "t", "columns": [
-            {"name": "p", "type": "numeric", "precision": 4, "scale": 6}]})],
-        "migrations[0] 'first'", "scale 6"),
+        [
+            entry(
+                "first",
+                "python",
+                {
+                    "table": "t",
+                    "columns": [{"name": "p", "type": "numeric", "precision": 4, "scale": 6}],
+                },
+            )
+        ],
+        "migrations[0] 'first'",
+        "scale 6",
+    ),
     "vector without dimensions": (
         [entry("first", "python", {"table": "t", "columns": [{"name": "v", "type": "vector"}]})],
-        "migrations[0] 'first'", "needs `dimensions`"),
+        "migrations[0] 'first'",
+        "needs `dimensions`",
+    ),
     "default of the wrong type": (
-        [entry("first", "python", {"table": "t", "columns": [
-            {"name": "n", "type": "integer", "default": "many"}]})],
-        "migrations[0] 'first'", "whole number"),
+        [
+            entry(
+                "first",
+                "python",
+                {"table": "t", "columns": [{"name": "n", "type": "integer", "default": "many"}]},
+            )
+        ],
+        "migrations[0] 'first'",
+        "whole number",
+    ),
     "tenant table in a single-tenant project": (
         [entry("first", "python", {"table": "t", "tenant": True})],
-        "migrations[0] 'first'", "multi-tenant"),
+        "migrations[0] 'first'",
+        "multi-tenant",
+    ),
     "typescript export name collision": (
         [entry("first", "typescript", {"enum": "mood", "values": ["x"]}, {"table": "mood_enum"})],
-        "migrations[0] 'first'", "exported from schema.ts as 'moodEnum'"),
+        "migrations[0] 'first'",
+        "exported from schema.ts as 'moodEnum'",
+    ),
     "relations export collision": (
         [entry("first", "typescript", {"table": "products"}, {"table": "products_relations"})],
-        "migrations[0] 'first'", "as 'productsRelations'"),
+        "migrations[0] 'first'",
+        "as 'productsRelations'",
+    ),
     "enum value listed twice": (
         [entry("first", "python", {"enum": "mood", "values": ["a", "a"]})],
-        "migrations[0] 'first'", "listed twice"),
+        "migrations[0] 'first'",
+        "listed twice",
+    ),
     "self relation without a name": (
-        [entry("first", "python", {"table": "people"},
-               {"relation": "many-to-one", "from": "people", "to": "people"})],
-        "migrations[0] 'first'", "needs a `name`"),
+        [
+            entry(
+                "first",
+                "python",
+                {"table": "people"},
+                {"relation": "many-to-one", "from": "people", "to": "people"},
+            )
+        ],
+        "migrations[0] 'first'",
+        "needs a `name`",
+    ),
     "required column added without default": (
-        [entry("first", "python", PRODUCTS,
-               {"column": "sku", "table": "products", "type": "text", "required": True})],
-        "migrations[0] 'first'", "give it a `default`"),
+        [
+            entry(
+                "first",
+                "python",
+                PRODUCTS,
+                {"column": "sku", "table": "products", "type": "text", "required": True},
+            )
+        ],
+        "migrations[0] 'first'",
+        "give it a `default`",
+    ),
     "duplicate migration name": (
         [entry("same", "python", PRODUCTS), entry("same", "typescript", {"table": "u"})],
-        "migrations[1] 'same'", "already used"),
+        "migrations[1] 'same'",
+        "already used",
+    ),
 }
 
 
@@ -113,8 +213,14 @@ def test_bad_answers_are_refused_with_a_message_naming_the_entry(case):
 
 
 def tenant(*actions, workspace="python"):
-    return build({**BASE, "multi_tenant": True, "languages": ["python"],
-                  "migrations": [entry("first", workspace, *actions)]})
+    return build(
+        {
+            **BASE,
+            "multi_tenant": True,
+            "languages": ["python"],
+            "migrations": [entry("first", workspace, *actions)],
+        }
+    )
 
 
 def kinds(project, entry_index=0):
@@ -123,45 +229,97 @@ def kinds(project, entry_index=0):
 
 # ------------------------------------------------------------------ each action's plan
 
+
 def test_enum_action_creates_the_type():
-    p = build({**BASE, "migrations": [entry("first", "python", {"enum": "mood",
-                                                                  "values": ["ok", "meh"]})]})
+    p = build(
+        {
+            **BASE,
+            "migrations": [entry("first", "python", {"enum": "mood", "values": ["ok", "meh"]})],
+        }
+    )
     assert kinds(p) == [CreateEnum]
     assert p.enums["mood"].values == ["ok", "meh"]
 
 
 def test_table_action_creates_the_table_and_the_vector_extension_once():
     vec = {"name": "v", "type": "vector", "dimensions": 3}
-    p = build({**BASE, "migrations": [entry("first", "python",
-                                            {"table": "a", "columns": [vec]},
-                                            {"table": "b", "columns": [vec]})]})
+    p = build(
+        {
+            **BASE,
+            "migrations": [
+                entry(
+                    "first",
+                    "python",
+                    {"table": "a", "columns": [vec]},
+                    {"table": "b", "columns": [vec]},
+                )
+            ],
+        }
+    )
     assert kinds(p) == [CreateExtension, CreateTable, CreateTable]
     assert [c.name for c in p.tables["a"].columns] == ["id", "v"]
 
 
 def test_column_action_adds_the_column_and_its_foreign_key_index():
-    p = build({**BASE, "migrations": [entry("first", "python", PRODUCTS, {"table": "tags"}, {
-        "column": "tag_id", "table": "products", "type": "uuid", "references": "tags"})]})
+    p = build(
+        {
+            **BASE,
+            "migrations": [
+                entry(
+                    "first",
+                    "python",
+                    PRODUCTS,
+                    {"table": "tags"},
+                    {"column": "tag_id", "table": "products", "type": "uuid", "references": "tags"},
+                )
+            ],
+        }
+    )
     op = p.migrations[0].operations[-1]
     assert isinstance(op, AddColumn) and op.fk.target == "tags"
     assert op.index.columns == ("tag_id",)
 
 
 def test_index_action_names_the_index_after_its_columns():
-    p = build({**BASE, "migrations": [entry("first", "python", PRODUCTS,
-                                            {"index": {"table": "products",
-                                                       "columns": ["title"]}})]})
+    p = build(
+        {
+            **BASE,
+            "migrations": [
+                entry(
+                    "first",
+                    "python",
+                    PRODUCTS,
+                    {"index": {"table": "products", "columns": ["title"]}},
+                )
+            ],
+        }
+    )
     op = p.migrations[0].operations[-1]
     assert isinstance(op, CreateIndex) and op.index.name == "idx_products_title"
 
 
 def test_relation_actions_add_a_key_or_a_junction_table():
-    p = build({**BASE, "migrations": [entry("first", "python", PRODUCTS, {"table": "tags"},
-                                            {"relation": "many-to-one", "from": "products",
-                                             "to": "tags"},
-                                            {"relation": "many-to-many", "from": "products",
-                                             "to": "tags", "name": "labels",
-                                             "inverse": "labelled"})]})
+    p = build(
+        {
+            **BASE,
+            "migrations": [
+                entry(
+                    "first",
+                    "python",
+                    PRODUCTS,
+                    {"table": "tags"},
+                    {"relation": "many-to-one", "from": "products", "to": "tags"},
+                    {
+                        "relation": "many-to-many",
+                        "from": "products",
+                        "to": "tags",
+                        "name": "labels",
+                        "inverse": "labelled",
+                    },
+                )
+            ],
+        }
+    )
     assert kinds(p)[-2:] == [AddColumn, CreateTable]
     assert p.tables["products_labels"].junction_of == ("products", "tags")
     assert {r.name for r in p.tables["products"].relations} == {"tag", "labels"}
@@ -175,8 +333,11 @@ def test_an_action_naming_two_kinds_is_refused():
 # ------------------------------------------------------------------ tenant isolation
 
 PROJECTS = {"table": "projects", "tenant": True}
-TASKS = {"table": "tasks", "tenant": True,
-         "columns": [{"name": "project_id", "type": "uuid", "references": "projects"}]}
+TASKS = {
+    "table": "tasks",
+    "tenant": True,
+    "columns": [{"name": "project_id", "type": "uuid", "references": "projects"}],
+}
 
 
 def test_tenant_tables_start_with_org_id_and_carry_an_org_key():
@@ -186,12 +347,16 @@ def test_tenant_tables_start_with_org_id_and_carry_an_org_key():
     assert table.org_key == "projects_org_id_id_key"
 
 
-@pytest.mark.parametrize("reference", [
-    TASKS,
-    {"column": "project_id", "table": "tasks", "type": "uuid", "references": "projects"},
-    {"relation": "many-to-one", "from": "tasks", "to": "projects"},
-    {"relation": "one-to-many", "from": "projects", "to": "tasks"},
-], ids=["column of a new table", "column action", "many-to-one", "one-to-many"])
+@pytest.mark.parametrize(
+    "reference",
+    [
+        TASKS,
+        {"column": "project_id", "table": "tasks", "type": "uuid", "references": "projects"},
+        {"relation": "many-to-one", "from": "tasks", "to": "projects"},
+        {"relation": "one-to-many", "from": "projects", "to": "tasks"},
+    ],
+    ids=["column of a new table", "column action", "many-to-one", "one-to-many"],
+)
 def test_every_reference_between_tenant_tables_is_scoped_to_the_organization(reference):
     actions = [PROJECTS] + ([] if reference is TASKS else [{"table": "tasks", "tenant": True}])
     p = tenant(*actions, reference)
@@ -202,17 +367,26 @@ def test_every_reference_between_tenant_tables_is_scoped_to_the_organization(ref
 
 
 def test_set_null_clears_only_the_reference_column():
-    p = tenant(PROJECTS, {"table": "tasks", "tenant": True},
-               {"relation": "many-to-one", "from": "tasks", "to": "projects",
-                "on_delete": "set null"})
-    assert p.tables["tasks"].column("project_id").references.on_delete_sql == \
-        "set null (project_id)"
+    p = tenant(
+        PROJECTS,
+        {"table": "tasks", "tenant": True},
+        {"relation": "many-to-one", "from": "tasks", "to": "projects", "on_delete": "set null"},
+    )
+    assert (
+        p.tables["tasks"].column("project_id").references.on_delete_sql == "set null (project_id)"
+    )
 
 
 def test_references_to_shared_tables_and_users_stay_single_column():
-    p = tenant({"table": "countries"}, {"table": "shops", "tenant": True, "owner": True,
-                                        "columns": [{"name": "country_id", "type": "uuid",
-                                                     "references": "countries"}]})
+    p = tenant(
+        {"table": "countries"},
+        {
+            "table": "shops",
+            "tenant": True,
+            "owner": True,
+            "columns": [{"name": "country_id", "type": "uuid", "references": "countries"}],
+        },
+    )
     shops = p.tables["shops"]
     assert not shops.column("country_id").references.org_scoped
     assert not shops.column("user_id").references.org_scoped
@@ -220,8 +394,11 @@ def test_references_to_shared_tables_and_users_stay_single_column():
 
 
 def test_links_between_tenant_tables_carry_the_organization():
-    p = tenant(PROJECTS, {"table": "tags", "tenant": True},
-               {"relation": "many-to-many", "from": "projects", "to": "tags"})
+    p = tenant(
+        PROJECTS,
+        {"table": "tags", "tenant": True},
+        {"relation": "many-to-many", "from": "projects", "to": "tags"},
+    )
     link = p.tables["projects_tags"]
     assert link.tenant and link.column("org_id").managed
     assert all(fk.org_scoped for fk in link.foreign_keys)
@@ -229,8 +406,9 @@ def test_links_between_tenant_tables_carry_the_organization():
 
 
 def test_links_to_a_shared_table_are_not_scoped():
-    p = tenant(PROJECTS, {"table": "tags"},
-               {"relation": "many-to-many", "from": "projects", "to": "tags"})
+    p = tenant(
+        PROJECTS, {"table": "tags"}, {"relation": "many-to-many", "from": "projects", "to": "tags"}
+    )
     link = p.tables["projects_tags"]
     assert not link.tenant and link.column("org_id") is None
 
@@ -247,8 +425,10 @@ def test_soft_deleted_rows_are_out_of_every_policy_that_reads():
 def test_membership_policies_form_a_ladder():
     p = tenant(PROJECTS)
     policies = {pol.command: pol for pol in p.tables["organization_members"].policies}
-    manage = "org_id in (select private.user_org_ids('owner')) or (role <> 'owner' and " \
-             "org_id in (select private.user_org_ids('admin')))"
+    manage = (
+        "org_id in (select private.user_org_ids('owner')) or (role <> 'owner' and "
+        "org_id in (select private.user_org_ids('admin')))"
+    )
     assert policies["insert"].check == manage
     assert policies["update"].using == policies["update"].check == manage
     assert policies["delete"].using == f"user_id = (select auth.uid()) or {manage}"
@@ -257,6 +437,7 @@ def test_membership_policies_form_a_ladder():
 
 def test_names_derived_from_a_long_table_name_must_fit_postgresql():
     long = "t" * 52  # fine alone; its policies' and keys' names would not be
-    with pytest.raises(SchemaError, match=f"table '{long}' would get the name '{long}_.*', "
-                                          "longer than 63 bytes"):
+    with pytest.raises(
+        SchemaError, match=f"table '{long}' would get the name '{long}_.*', longer than 63 bytes"
+    ):
         tenant({"table": long, "tenant": True})

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EXAMPLE_NAMES, EXAMPLES
 
 ACTIONLINT = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.7"
@@ -31,8 +30,9 @@ def languages(example: str) -> list[str]:
 @pytest.mark.parametrize("example", [e for e in EXAMPLE_NAMES if "python" in languages(e)])
 def test_python_passes_ruff_format_check_unchanged(example, rendered):
     ws = rendered(example) / "apps" / "python"
-    result = subprocess.run([sys.executable, "-m", "ruff", "format", "--check", str(ws)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", str(ws)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "already formatted" in result.stdout
 
@@ -45,9 +45,14 @@ def prettier() -> Path:
     if not exe.exists():
         home.mkdir(parents=True, exist_ok=True)
         (home / "package.json").write_text(
-            json.dumps({"private": True, "dependencies": {"prettier": PRETTIER}}))
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-                       cwd=home, check=True, capture_output=True)
+            json.dumps({"private": True, "dependencies": {"prettier": PRETTIER}})
+        )
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=home,
+            check=True,
+            capture_output=True,
+        )
     return exe
 
 
@@ -61,8 +66,11 @@ def hook(repo: Path, hook_id: str) -> dict:
 def hook_files(repo: Path, spec: dict) -> list[str]:
     """The files pre-commit passes to a hook: those git tracks (not ignored by the
     generated .gitignore) whose path matches the hook's `files` and not its `exclude`."""
-    patterns = [line.strip() for line in (repo / ".gitignore").read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
+    patterns = [
+        line.strip()
+        for line in (repo / ".gitignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     ignored_dirs = {p.rstrip("/") for p in patterns if p.endswith("/")}
     ignored_files = [p for p in patterns if not p.endswith("/")]
     selected = []
@@ -72,8 +80,9 @@ def hook_files(repo: Path, spec: dict) -> list[str]:
             rel = (Path(root) / name).relative_to(repo).as_posix()
             if any(fnmatch.fnmatch(name, p) for p in ignored_files):
                 continue
-            if re.search(spec.get("files", ""), rel) and not re.search(spec.get("exclude", "^$"),
-                                                                        rel):
+            if re.search(spec.get("files", ""), rel) and not re.search(
+                spec.get("exclude", "^$"), rel
+            ):
                 selected.append(rel)
     return sorted(selected)
 
@@ -85,11 +94,17 @@ def test_typescript_passes_prettier_check_unchanged(example, rendered, prettier)
     assert spec["entry"].split()[-2:] == ["prettier", "--check"]
     files = hook_files(repo, spec)
     ws = "apps/typescript/"
-    for expected in ("src/db/schema.ts", "src/types/supabase.ts", "drizzle.config.ts",
-                     "package.json", "tsconfig.json"):
+    for expected in (
+        "src/db/schema.ts",
+        "src/types/supabase.ts",
+        "drizzle.config.ts",
+        "package.json",
+        "tsconfig.json",
+    ):
         assert ws + expected in files
-    result = subprocess.run([str(prettier), "--check", *files], cwd=repo, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [str(prettier), "--check", *files], cwd=repo, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All matched files use Prettier code style!" in result.stdout
 
@@ -100,8 +115,12 @@ def actionlint() -> Path:
     exe = BIN / "actionlint"
     if not exe.exists():
         go = shutil.which("go") or "/usr/local/go/bin/go"
-        subprocess.run([go, "install", ACTIONLINT], check=True, capture_output=True,
-                       env={**os.environ, "GOBIN": str(BIN)})
+        subprocess.run(
+            [go, "install", ACTIONLINT],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "GOBIN": str(BIN)},
+        )
     return exe
 
 
@@ -109,8 +128,9 @@ def actionlint() -> Path:
 def test_generated_workflow_passes_actionlint(example, rendered, actionlint):
     repo = rendered(example)
     workflow = repo / ".github" / "workflows" / "database.yml"
-    result = subprocess.run([str(actionlint), str(workflow)], cwd=repo, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [str(actionlint), str(workflow)], cwd=repo, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     text = workflow.read_text()
     assert "supabase db reset" in text and "supabase test db" in text
@@ -129,7 +149,8 @@ def test_generated_makefile_has_the_daily_targets(rendered):
 def test_rust_passes_rustfmt_check_unchanged(example, rendered):
     ws = rendered(example) / "apps" / "rust"
     files = sorted(str(p) for p in ws.rglob("*.rs") if "target" not in p.parts)
-    result = subprocess.run(["rustfmt", "--check", "--edition", "2021", *files],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["rustfmt", "--check", "--edition", "2021", *files], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(files) > 5

@@ -7,7 +7,6 @@ import time
 
 import pexpect
 import yaml
-
 from conftest import ROOT
 
 QUESTIONS = [
@@ -26,9 +25,13 @@ QUESTIONS = [
 
 def test_interactive_copy_asks_each_question_and_renders(tmp_path):
     dst = tmp_path / "inter"
-    child = pexpect.spawn(sys.executable, ["-m", "copier", "copy", "--trust", "--vcs-ref",
-                                           "HEAD", str(ROOT), str(dst)],
-                          encoding="utf-8", timeout=60, dimensions=(40, 200))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "copier", "copy", "--trust", "--vcs-ref", "HEAD", str(ROOT), str(dst)],
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 200),
+    )
     for prompt, keys in QUESTIONS:
         child.expect(prompt)
         time.sleep(0.1)

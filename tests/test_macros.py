@@ -17,12 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def sql():
     """macros/sql.jinja, loaded the way Copier loads the template's extension."""
-    spec = importlib.util.spec_from_file_location("supa_schema_jinja",
-                                                  ROOT / "extensions" / "supa_schema_jinja.py")
+    spec = importlib.util.spec_from_file_location(
+        "supa_schema_jinja", ROOT / "extensions" / "supa_schema_jinja.py"
+    )
     adapter = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(adapter)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT),
-                             extensions=[adapter.SupaSchemaFilters])
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROOT), extensions=[adapter.SupaSchemaFilters]
+    )
     return env.get_template("macros/sql.jinja").module
 
 
@@ -30,18 +32,21 @@ def test_a_scoped_foreign_key_includes_the_organization(sql):
     fk = ForeignKey("project_id", "projects", "set null", org_scoped=True)
     assert str(sql.fk_def("tasks", fk)) == (
         "constraint tasks_project_id_fkey foreign key (org_id, project_id) references "
-        "public.projects (org_id, id) on delete set null (project_id)")
+        "public.projects (org_id, id) on delete set null (project_id)"
+    )
 
 
 def test_a_reference_to_auth_users_stays_single_column(sql):
     fk = ForeignKey("user_id", "auth.users", "cascade")
     assert str(sql.fk_def("notes", fk)) == (
         "constraint notes_user_id_fkey foreign key (user_id) references auth.users (id) "
-        "on delete cascade")
+        "on delete cascade"
+    )
 
 
 def test_a_policy_names_its_command_roles_and_expressions(sql):
     policy = Policy("t_update_x", "update", ("authenticated",), "a = 1", "b = 2")
     assert str(sql.policy("t", policy)) == (
         "create policy t_update_x on public.t\n  for update to authenticated\n"
-        "  using (a = 1)\n  with check (b = 2);")
+        "  using (a = 1)\n  with check (b = 2);"
+    )

@@ -17,21 +17,23 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
-
 from conftest import ROOT, copier_copy, load_example
-from supa_schema_cli import database
 from test_typescript import node_modules  # noqa: F401  (fixture)
 from test_update import copier_update, git, scaffold
 
 import supa_schema
+from supa_schema_cli import database
 from supa_schema_cli.commands.orm import alembic_sql
 from supa_schema_cli.database import advice
 
 HEADER = "by supa-schema sync; edit the ORM migration, not this file"
-DRIZZLE_SQL = ('ALTER TABLE "products" ADD COLUMN "barcode" text;--> statement-breakpoint\n'
-               'CREATE INDEX "idx_products_barcode" ON "products" USING btree ("barcode");\n')
-RUST_SQL = ("-- Add migration script here\n"
-            "alter table public.shipments add column tracking_code text;\n")
+DRIZZLE_SQL = (
+    'ALTER TABLE "products" ADD COLUMN "barcode" text;--> statement-breakpoint\n'
+    'CREATE INDEX "idx_products_barcode" ON "products" USING btree ("barcode");\n'
+)
+RUST_SQL = (
+    "-- Add migration script here\nalter table public.shipments add column tracking_code text;\n"
+)
 NOTES = "    notes: Mapped[Optional[str]] = mapped_column(sa.Text)\n"
 
 
@@ -39,8 +41,13 @@ def cli(repo: Path, *args: str, path: str | None = None) -> subprocess.Completed
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "400"}
     if path is not None:
         env["PATH"] = path
-    return subprocess.run([sys.executable, "-m", "supa_schema_cli", *args], cwd=repo, env=env,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "supa_schema_cli", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 def commit(repo: Path, message: str) -> None:
@@ -61,16 +68,23 @@ def supabase_files(repo: Path) -> list[str]:
 
 
 def alembic(ws: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ws / "src"),
-           "DATABASE_URL": "postgresql://postgres@localhost/postgres"}
-    return subprocess.run([sys.executable, "-m", "alembic", *args], cwd=ws, env=env,
-                          capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ws / "src"),
+        "DATABASE_URL": "postgresql://postgres@localhost/postgres",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", *args], cwd=ws, env=env, capture_output=True, text=True
+    )
 
 
 def columns(uri: str, table: str) -> set[str]:
     with psycopg.connect(uri) as conn:
-        rows = conn.execute("select column_name from information_schema.columns where "
-                            "table_schema = 'public' and table_name = %s", (table,)).fetchall()
+        rows = conn.execute(
+            "select column_name from information_schema.columns where "
+            "table_schema = 'public' and table_name = %s",
+            (table,),
+        ).fetchall()
     return {r[0] for r in rows}
 
 
@@ -104,15 +118,20 @@ def synced_repo(tmp_path_factory, template_repo):
 def test_sync_numbers_ranges_and_records_entries(synced_repo, pg):
     repo, before, result, revision_file = synced_repo
     new = sorted(set(supabase_files(repo)) - set(before))
-    assert new == ["00102_node_add_product_barcode.sql", "00203_python_add_category_notes.sql",
-                   "00302_rust_add_shipment_tracking.sql"]
+    assert new == [
+        "00102_node_add_product_barcode.sql",
+        "00203_python_add_category_notes.sql",
+        "00302_rust_add_shipment_tracking.sql",
+    ]
     for name in new:
         assert f"supabase/migrations/{name}" in result.stderr
     assert "supabase db reset" in result.stderr
     migrations = repo / "supabase/migrations"
     drizzle = (migrations / new[0]).read_text()
-    assert drizzle == ("-- synced from apps/typescript/drizzle/0001_add_product_barcode.sql "
-                       f"{HEADER}\n{DRIZZLE_SQL}")
+    assert drizzle == (
+        "-- synced from apps/typescript/drizzle/0001_add_product_barcode.sql "
+        f"{HEADER}\n{DRIZZLE_SQL}"
+    )
     assert (migrations / new[2]).read_text().endswith("\n" + RUST_SQL)
     python_sql = (migrations / new[1]).read_text()
     assert "ALTER TABLE categories ADD COLUMN notes TEXT;" in python_sql
@@ -122,19 +141,31 @@ def test_sync_numbers_ranges_and_records_entries(synced_repo, pg):
     assert len(entries) == 7
     revision = revision_file.name.split("_", 1)[0]
     assert entries[4:] == [
-        {"name": "add_product_barcode", "workspace": "typescript",
-         "synced_from": "apps/typescript/drizzle/0001_add_product_barcode.sql",
-         "sql": DRIZZLE_SQL},
-        {"name": "add_category_notes", "workspace": "python",
-         "synced_from": f"apps/python/alembic/versions/{revision_file.name}",
-         "sql": entries[5]["sql"], "revision": revision},
-        {"name": "add_shipment_tracking", "workspace": "rust",
-         "synced_from": "apps/rust/migrations/20250101120000_add_shipment_tracking.sql",
-         "sql": RUST_SQL},
+        {
+            "name": "add_product_barcode",
+            "workspace": "typescript",
+            "synced_from": "apps/typescript/drizzle/0001_add_product_barcode.sql",
+            "sql": DRIZZLE_SQL,
+        },
+        {
+            "name": "add_category_notes",
+            "workspace": "python",
+            "synced_from": f"apps/python/alembic/versions/{revision_file.name}",
+            "sql": entries[5]["sql"],
+            "revision": revision,
+        },
+        {
+            "name": "add_shipment_tracking",
+            "workspace": "rust",
+            "synced_from": "apps/rust/migrations/20250101120000_add_shipment_tracking.sql",
+            "sql": RUST_SQL,
+        },
     ]
     # The ORM folders keep only the user's files for synced entries (nothing rendered twice).
-    assert sorted(p.name for p in (repo / "apps/typescript/drizzle").glob("*.sql")) == \
-        ["0001_add_product_barcode.sql", "00101_create_catalog.sql"]
+    assert sorted(p.name for p in (repo / "apps/typescript/drizzle").glob("*.sql")) == [
+        "0001_add_product_barcode.sql",
+        "00101_create_catalog.sql",
+    ]
     # Every supabase migration applies, in file-name order, to a real PostgreSQL.
     uri = pg.create_database("orm_synced")
     database.apply_migrations(uri, repo)
@@ -159,10 +190,20 @@ def test_changelog_entry_after_sync_numbers_after_it(synced_repo, tmp_path, pg):
     if git(repo, "status", "--porcelain"):
         commit(repo, "synced")
     data = user_answers(repo)
-    data["migrations"].append({"name": "add_rating", "workspace": "python", "actions": [
-        {"column": "rating", "table": "categories", "type": "integer"}]})
-    data["migrations"].append({"name": "add_eta", "workspace": "rust", "actions": [
-        {"column": "eta", "table": "shipments", "type": "date"}]})
+    data["migrations"].append(
+        {
+            "name": "add_rating",
+            "workspace": "python",
+            "actions": [{"column": "rating", "table": "categories", "type": "integer"}],
+        }
+    )
+    data["migrations"].append(
+        {
+            "name": "add_eta",
+            "workspace": "rust",
+            "actions": [{"column": "eta", "table": "shipments", "type": "date"}],
+        }
+    )
     updated = copier_update(repo, data, tmp_path, "--conflict", "inline")
     assert updated.returncode == 0, updated.stderr
     files = supabase_files(repo)
@@ -184,7 +225,11 @@ def test_changelog_entry_after_sync_numbers_after_it(synced_repo, tmp_path, pg):
 
 
 def test_generate_drizzle_makes_only_the_change_then_sync(
-        tmp_path, template_repo, node_modules, pg):  # noqa: F811  (the imported fixture)
+    tmp_path,
+    template_repo,
+    node_modules,  # noqa: F811  (the imported fixture)
+    pg,
+):
     repo = scaffold(tmp_path, template_repo, 1)
     ws = repo / "apps/typescript"
     missing = cli(repo, "generate", "--workspace", "typescript", "--name", "add_color")
@@ -198,10 +243,13 @@ def test_generate_drizzle_makes_only_the_change_then_sync(
     assert result.returncode == 0, result.stderr
     # drizzle-kit's first run is a baseline of the generated schema (its SQL dropped), so
     # the new migration holds only the hand-made change.
-    assert sorted(p.name for p in (ws / "drizzle").glob("*.sql")) == \
-        ["0001_add_color.sql", "00101_create_catalog.sql"]
-    assert (ws / "drizzle/0001_add_color.sql").read_text().strip() == \
-        'ALTER TABLE "products" ADD COLUMN "color" text;'
+    assert sorted(p.name for p in (ws / "drizzle").glob("*.sql")) == [
+        "0001_add_color.sql",
+        "00101_create_catalog.sql",
+    ]
+    assert (
+        ws / "drizzle/0001_add_color.sql"
+    ).read_text().strip() == 'ALTER TABLE "products" ADD COLUMN "color" text;'
     commit(repo, "drizzle migration")
     synced = cli(repo, "sync")
     assert synced.returncode == 0, synced.stderr
@@ -213,21 +261,28 @@ def test_generate_drizzle_makes_only_the_change_then_sync(
 
 def test_generate_rust_without_sqlx_prints_install_hint(tmp_path, template_repo):
     repo = scaffold(tmp_path, template_repo, 1)
-    path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep)
-                           if not (Path(d) / "sqlx").exists())
+    path = os.pathsep.join(
+        d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "sqlx").exists()
+    )
     result = cli(repo, "generate", "--workspace", "rust", "--name", "add_things", path=path)
     assert result.returncode != 0
-    assert "cargo install sqlx-cli --no-default-features --features rustls,postgres" in \
-        result.stderr
+    assert (
+        "cargo install sqlx-cli --no-default-features --features rustls,postgres" in result.stderr
+    )
     assert git(repo, "status", "--porcelain") == ""
 
 
 def test_sync_refuses_a_full_range_and_writes_nothing(tmp_path, template_repo):
     data = load_example("saas")
     data["migrations"] = copy.deepcopy(data["migrations"][:1]) + [
-        {"name": f"old_{i}", "workspace": "typescript",
-         "synced_from": f"apps/typescript/drizzle/{i:04d}_old.sql", "sql": f"select {i};\n"}
-        for i in range(1, 99)]
+        {
+            "name": f"old_{i}",
+            "workspace": "typescript",
+            "synced_from": f"apps/typescript/drizzle/{i:04d}_old.sql",
+            "sql": f"select {i};\n",
+        }
+        for i in range(1, 99)
+    ]
     repo = tmp_path / "repo"
     copier_copy(data, repo, template=template_repo)
     assert "00199_node_old_98.sql" in supabase_files(repo)
@@ -242,8 +297,13 @@ def test_sync_refuses_a_full_range_and_writes_nothing(tmp_path, template_repo):
 
 
 def test_orm_less_workspace_gets_the_redirect(tmp_path, template_repo):
-    data = {"project_name": "Plain", "languages": ["python", "typescript"], "python_orm": "none",
-            "multi_tenant": False, "migrations": []}
+    data = {
+        "project_name": "Plain",
+        "languages": ["python", "typescript"],
+        "python_orm": "none",
+        "multi_tenant": False,
+        "migrations": [],
+    }
     repo = tmp_path / "repo"
     copier_copy(data, repo, template=template_repo)
     alone = cli(repo, "generate", "--workspace", "python", "--name", "x")
@@ -257,7 +317,8 @@ def test_generate_explains_a_migration_that_does_not_apply(tmp_path, template_re
     """A synced SQL file using an enum nobody created: generate's database step explains."""
     repo = scaffold(tmp_path, template_repo, 1)
     (repo / "apps/rust/migrations/20250101120000_add_mood.sql").write_text(
-        "alter table public.products add column mood mood_kind;\n")
+        "alter table public.products add column mood mood_kind;\n"
+    )
     commit(repo, "bad migration")
     assert cli(repo, "sync").returncode == 0
     commit(repo, "synced")
@@ -278,11 +339,20 @@ def _build(*entries: dict) -> supa_schema.Project:
 
 def test_synced_entry_takes_the_next_number_and_leaves_the_model_alone():
     plain = _build()
-    project = _build({"name": "by_hand", "workspace": "python", "sql": "select 1;",
-                      "synced_from": "apps/python/alembic/versions/abc_by_hand.py",
-                      "revision": "abc"},
-                     {"name": "later", "workspace": "python", "actions": [
-                         {"column": "x", "table": "products", "type": "text"}]})
+    project = _build(
+        {
+            "name": "by_hand",
+            "workspace": "python",
+            "sql": "select 1;",
+            "synced_from": "apps/python/alembic/versions/abc_by_hand.py",
+            "revision": "abc",
+        },
+        {
+            "name": "later",
+            "workspace": "python",
+            "actions": [{"column": "x", "table": "products", "type": "text"}],
+        },
+    )
     by_name = {m.name: m for m in project.migrations}
     assert by_name["by_hand"].stem == "00203_python_by_hand"
     assert by_name["by_hand"].synced and not by_name["by_hand"].generated
@@ -290,23 +360,27 @@ def test_synced_entry_takes_the_next_number_and_leaves_the_model_alone():
     assert by_name["later"].stem == "00204_python_later"
     assert (by_name["by_hand"].revision, by_name["by_hand"].down_revision) == ("abc", "00202")
     assert by_name["later"].down_revision == "abc"
-    assert [m.name for m in project.generated_of("python")] == \
-        ["create_orders", "add_sku", "later"]
+    assert [m.name for m in project.generated_of("python")] == ["create_orders", "add_sku", "later"]
     assert set(project.tables) == set(plain.tables)
     assert project.tables["categories"] == plain.tables["categories"]
 
 
-@pytest.mark.parametrize(("entry", "message"), [
-    ({"sql": "", "synced_from": "a/b.sql"}, "`sql` must be the migration's SQL"),
-    ({"sql": 3, "synced_from": "a/b.sql"}, "`sql` must be the migration's SQL"),
-    ({"sql": "select 1;", "synced_from": "/abs/b.sql"}, "relative to the repo"),
-    ({"sql": "select 1;", "synced_from": "../b.sql"}, "relative to the repo"),
-    ({"sql": "select 1;"}, "relative to the repo"),
-    ({"sql": "select 1;", "synced_from": "a/b.sql", "revision": "abc"},
-     "only for entries of the python workspace"),
-    ({"sql": "select 1;", "synced_from": "a/b.sql", "actions": []}, "cannot also have"),
-    ({"sql": "select 1;", "synced_from": "a/b.sql", "extra": 1}, "unknown key(s) extra"),
-])
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"sql": "", "synced_from": "a/b.sql"}, "`sql` must be the migration's SQL"),
+        ({"sql": 3, "synced_from": "a/b.sql"}, "`sql` must be the migration's SQL"),
+        ({"sql": "select 1;", "synced_from": "/abs/b.sql"}, "relative to the repo"),
+        ({"sql": "select 1;", "synced_from": "../b.sql"}, "relative to the repo"),
+        ({"sql": "select 1;"}, "relative to the repo"),
+        (
+            {"sql": "select 1;", "synced_from": "a/b.sql", "revision": "abc"},
+            "only for entries of the python workspace",
+        ),
+        ({"sql": "select 1;", "synced_from": "a/b.sql", "actions": []}, "cannot also have"),
+        ({"sql": "select 1;", "synced_from": "a/b.sql", "extra": 1}, "unknown key(s) extra"),
+    ],
+)
 def test_bad_synced_entries_are_refused_naming_the_entry(entry, message):
     with pytest.raises(supa_schema.SchemaError) as err:
         _build({"name": "by_hand", "workspace": "rust", **entry})
@@ -321,30 +395,38 @@ def test_bad_revision_and_duplicate_path_are_refused():
     with pytest.raises(supa_schema.SchemaError, match="Alembic revision id"):
         _build({"name": "a", **base, "synced_from": "x/a.py", "revision": "no-dash"})
     with pytest.raises(supa_schema.SchemaError, match="already synced by migrations\\[4\\]"):
-        _build({"name": "a", **base, "synced_from": "x/a.py"},
-               {"name": "b", **base, "synced_from": "x/a.py"})
+        _build(
+            {"name": "a", **base, "synced_from": "x/a.py"},
+            {"name": "b", **base, "synced_from": "x/a.py"},
+        )
     with pytest.raises(supa_schema.SchemaError, match="revision 'r1' is already used"):
-        _build({"name": "a", **base, "synced_from": "x/a.py", "revision": "r1"},
-               {"name": "b", **base, "synced_from": "x/b.py", "revision": "r1"})
+        _build(
+            {"name": "a", **base, "synced_from": "x/a.py", "revision": "r1"},
+            {"name": "b", **base, "synced_from": "x/b.py", "revision": "r1"},
+        )
 
 
 def test_seed_error_advice():
     assert "supabase migration repair" in advice('relation "products" already exists')
     assert "file-name order" in advice('relation "orders" does not exist')
-    assert "file-name order" in advice("insert or update on table \"a\" violates foreign key "
-                                       "constraint \"a_b_fkey\"")
+    assert "file-name order" in advice(
+        'insert or update on table "a" violates foreign key constraint "a_b_fkey"'
+    )
     enum = advice('type "order_status" does not exist')
     assert '"order_status"' in enum and "`enum:` action in an earlier" in enum
     assert advice("syntax error at or near") == ""
 
 
 def test_alembic_offline_sql_loses_its_bookkeeping():
-    offline = ("BEGIN;\n\nCREATE TABLE private.alembic_version (\n    version_num VARCHAR(32) "
-               "NOT NULL, \n    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n);\n\n"
-               "-- Running upgrade  -> abc\n\nALTER TABLE t ADD COLUMN c TEXT;\n\n"
-               "INSERT INTO private.alembic_version (version_num) VALUES ('abc') "
-               "RETURNING private.alembic_version.version_num;\n\n"
-               "UPDATE private.alembic_version SET version_num='abd' WHERE "
-               "private.alembic_version.version_num = 'abc';\n\nCOMMIT;\n\n")
-    assert alembic_sql(offline) == \
-        "-- Running upgrade  -> abc\n\nALTER TABLE t ADD COLUMN c TEXT;\n"
+    offline = (
+        "BEGIN;\n\nCREATE TABLE private.alembic_version (\n    version_num VARCHAR(32) "
+        "NOT NULL, \n    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n);\n\n"
+        "-- Running upgrade  -> abc\n\nALTER TABLE t ADD COLUMN c TEXT;\n\n"
+        "INSERT INTO private.alembic_version (version_num) VALUES ('abc') "
+        "RETURNING private.alembic_version.version_num;\n\n"
+        "UPDATE private.alembic_version SET version_num='abd' WHERE "
+        "private.alembic_version.version_num = 'abc';\n\nCOMMIT;\n\n"
+    )
+    assert (
+        alembic_sql(offline) == "-- Running upgrade  -> abc\n\nALTER TABLE t ADD COLUMN c TEXT;\n"
+    )

@@ -15,29 +15,61 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from supa_schema import SchemaError, build
 from supa_schema.names import SQL_RESERVED
 from supa_schema_cli import database
 
-settings.register_profile("ci", max_examples=200, deadline=None, derandomize=True,
-                          suppress_health_check=list(HealthCheck))
-settings.register_profile("dev", max_examples=25, deadline=None,
-                          suppress_health_check=list(HealthCheck))
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
+settings.register_profile(
+    "dev", max_examples=25, deadline=None, suppress_health_check=list(HealthCheck)
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 WORKSPACES = ["typescript", "python", "rust"]
-SCALARS = ["uuid", "text", "smallint", "integer", "bigint", "real", "double", "boolean",
-           "timestamptz", "date", "time", "jsonb", "bytea"]
-WORDS = ["alpha", "beta", "gamma", "delta", "omega", "kappa", "sigma", "theta", "lambda",
-         "class", "type", "async", "value", "status", "note", "label", "count", "amount"]
+SCALARS = [
+    "uuid",
+    "text",
+    "smallint",
+    "integer",
+    "bigint",
+    "real",
+    "double",
+    "boolean",
+    "timestamptz",
+    "date",
+    "time",
+    "jsonb",
+    "bytea",
+]
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "omega",
+    "kappa",
+    "sigma",
+    "theta",
+    "lambda",
+    "class",
+    "type",
+    "async",
+    "value",
+    "status",
+    "note",
+    "label",
+    "count",
+    "amount",
+]
 AWKWARD = ["it's", 'say "hi"', "back\\slash", "$$ dollar $$", ":colon", "50% off", "tab\tx"]
 
-name_st = st.builds(lambda w, n: f"{w}_{n}" if n else w, st.sampled_from(WORDS),
-                    st.integers(0, 3))
+name_st = st.builds(lambda w, n: f"{w}_{n}" if n else w, st.sampled_from(WORDS), st.integers(0, 3))
 
 
 @st.composite
@@ -65,10 +97,14 @@ def column_st(draw, enums: list[dict], taken: set[str]):
     base = col["type"]
     if "default" not in col and draw(st.booleans()):
         default = {
-            "text": st.sampled_from(AWKWARD), "integer": st.integers(-5, 5),
-            "smallint": st.integers(0, 9), "bigint": st.integers(0, 2**40),
-            "boolean": st.booleans(), "real": st.sampled_from([0.5, -2.25]),
-            "double": st.sampled_from([1.5, 1e10]), "timestamptz": st.just("now()"),
+            "text": st.sampled_from(AWKWARD),
+            "integer": st.integers(-5, 5),
+            "smallint": st.integers(0, 9),
+            "bigint": st.integers(0, 2**40),
+            "boolean": st.booleans(),
+            "real": st.sampled_from([0.5, -2.25]),
+            "double": st.sampled_from([1.5, 1e10]),
+            "timestamptz": st.just("now()"),
             "date": st.sampled_from(["current_date", "2024-02-29"]),
             "uuid": st.just("gen_random_uuid()"),
             "jsonb": st.sampled_from([{"a": [1, AWKWARD[0]]}, [], "x"]),
@@ -97,12 +133,20 @@ def changelog_st(draw):
             n += 1
             actions = []
             for _ in range(draw(st.integers(1, 4))):
-                choice = draw(st.sampled_from(["table", "table", "enum", "column", "index",
-                                               "relation"]))
-                if choice == "enum" or (choice == "table" and not tables and not enums
-                                        and draw(st.booleans())):
-                    values = draw(st.lists(st.sampled_from(["new", "open", "done"] + AWKWARD),
-                                           min_size=1, max_size=4, unique=True))
+                choice = draw(
+                    st.sampled_from(["table", "table", "enum", "column", "index", "relation"])
+                )
+                if choice == "enum" or (
+                    choice == "table" and not tables and not enums and draw(st.booleans())
+                ):
+                    values = draw(
+                        st.lists(
+                            st.sampled_from(["new", "open", "done"] + AWKWARD),
+                            min_size=1,
+                            max_size=4,
+                            unique=True,
+                        )
+                    )
                     e = {"enum": f"kind_{len(enums)}", "values": values}
                     enums.append(e)
                     actions.append(e)
@@ -119,20 +163,36 @@ def changelog_st(draw):
                         t["owner"] = True
                     names = {c["name"] for c in cols} | {"id"}
                     if cols and draw(st.booleans()):
-                        indexable = [c["name"] for c in cols
-                                     if not str(c["type"]).startswith(("vector", "jsonb"))]
+                        indexable = [
+                            c["name"]
+                            for c in cols
+                            if not str(c["type"]).startswith(("vector", "jsonb"))
+                        ]
                         if indexable:
                             t["indexes"] = [{"columns": [draw(st.sampled_from(indexable))]}]
-                    tables.append({"name": t["table"], "columns": names,
-                                   "tenant": bool(t.get("tenant")),
-                                   "indexed": {tuple(i["columns"]) for i in t.get("indexes", [])},
-                                   "unindexable": {c["name"] for c in cols if str(
-                                       c["type"]).startswith(("vector", "jsonb"))}})
+                    tables.append(
+                        {
+                            "name": t["table"],
+                            "columns": names,
+                            "tenant": bool(t.get("tenant")),
+                            "indexed": {tuple(i["columns"]) for i in t.get("indexes", [])},
+                            "unindexable": {
+                                c["name"]
+                                for c in cols
+                                if str(c["type"]).startswith(("vector", "jsonb"))
+                            },
+                        }
+                    )
                     actions.append(t)
                 elif choice == "column":
                     t = draw(st.sampled_from(tables))
-                    col = draw(column_st(enums, set(t["columns"]) | {"org_id", "user_id",
-                                         "created_at", "updated_at", "deleted_at"}))
+                    col = draw(
+                        column_st(
+                            enums,
+                            set(t["columns"])
+                            | {"org_id", "user_id", "created_at", "updated_at", "deleted_at"},
+                        )
+                    )
                     if col.get("required") and "default" not in col:
                         col.pop("required")
                     t["columns"].add(col["name"])
@@ -150,9 +210,13 @@ def changelog_st(draw):
                 else:
                     a, b = draw(st.sampled_from(tables)), draw(st.sampled_from(tables))
                     kind = draw(st.sampled_from(["one-to-many", "many-to-one", "many-to-many"]))
-                    rel = {"relation": kind, "from": a["name"], "to": b["name"],
-                           "name": f"link_{n}_{len(actions)}",
-                           "inverse": f"links_{n}_{len(actions)}"}
+                    rel = {
+                        "relation": kind,
+                        "from": a["name"],
+                        "to": b["name"],
+                        "name": f"link_{n}_{len(actions)}",
+                        "inverse": f"links_{n}_{len(actions)}",
+                    }
                     if kind == "many-to-many":
                         rel["through"] = f"junction_{n}_{len(actions)}"
                     else:
@@ -166,20 +230,34 @@ def changelog_st(draw):
                 entries.append({"name": f"step_{n}", "workspace": ws, "actions": actions})
     if not entries:
         entries = [{"name": "only", "workspace": languages[0], "actions": [{"table": "solo"}]}]
-    return {"project_name": "Prop", "languages": languages, "multi_tenant": multi,
-            "migrations": entries}
+    return {
+        "project_name": "Prop",
+        "languages": languages,
+        "multi_tenant": multi,
+        "migrations": entries,
+    }
 
 
 def render(answers: dict, dst: Path) -> None:
     from copier import run_copy
 
-    run_copy(str(ROOT), str(dst), data=copy.deepcopy(answers), defaults=True, unsafe=True,
-             quiet=True, vcs_ref="HEAD")
+    run_copy(
+        str(ROOT),
+        str(dst),
+        data=copy.deepcopy(answers),
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+        vcs_ref="HEAD",
+    )
 
 
 def files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != ".copier-answers.yml"}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".copier-answers.yml"
+    }
 
 
 def alembic_check(workspace: Path, uri: str) -> None:
@@ -214,14 +292,19 @@ def test_random_valid_changelogs_render_apply_and_agree(answers, pg, tmp_path_fa
     uri = pg.create_database(dbname)
     database.apply_migrations(uri, root / "a")
     with psycopg.connect(uri) as conn:
-        tables = {r[0] for r in conn.execute(
-            "select tablename from pg_tables where schemaname = 'public'")}
+        tables = {
+            r[0]
+            for r in conn.execute("select tablename from pg_tables where schemaname = 'public'")
+        }
     assert tables == set(project.tables)
     if "python" in answers["languages"]:
         workspace = root / "a" / project.workspaces["python"].path
         alembic_check(workspace, uri)
-        formatted = subprocess.run([sys.executable, "-m", "ruff", "format", "--check",
-                                    str(workspace)], capture_output=True, text=True)
+        formatted = subprocess.run(
+            [sys.executable, "-m", "ruff", "format", "--check", str(workspace)],
+            capture_output=True,
+            text=True,
+        )
         assert formatted.returncode == 0, formatted.stdout
     with psycopg.connect(pg.uri(), autocommit=True) as conn:
         conn.execute(f"drop database {dbname} with (force)")
@@ -230,30 +313,48 @@ def test_random_valid_changelogs_render_apply_and_agree(answers, pg, tmp_path_fa
 MUTATIONS = {
     "bad table name": lambda a: a["migrations"][0]["actions"].append({"table": "Bad Name"}),
     "reserved word": lambda a: a["migrations"][0]["actions"].append(
-        {"table": sorted(SQL_RESERVED)[len(a["migrations"]) % len(SQL_RESERVED)]}),
+        {"table": sorted(SQL_RESERVED)[len(a["migrations"]) % len(SQL_RESERVED)]}
+    ),
     "duplicate table": lambda a: a["migrations"][-1]["actions"].append(
-        {"table": next(x["table"] for e in a["migrations"] for x in e["actions"]
-                       if "table" in x and not {"column", "index", "relation"} & set(x))}
-        if any("table" in x and not {"column", "index", "relation"} & set(x)
-               for e in a["migrations"] for x in e["actions"]) else {"table": "1x"}),
+        {
+            "table": next(
+                x["table"]
+                for e in a["migrations"]
+                for x in e["actions"]
+                if "table" in x and not {"column", "index", "relation"} & set(x)
+            )
+        }
+        if any(
+            "table" in x and not {"column", "index", "relation"} & set(x)
+            for e in a["migrations"]
+            for x in e["actions"]
+        )
+        else {"table": "1x"}
+    ),
     "unknown type": lambda a: a["migrations"][0]["actions"].append(
-        {"table": "weird", "columns": [{"name": "w", "type": "money"}]}),
+        {"table": "weird", "columns": [{"name": "w", "type": "money"}]}
+    ),
     "unknown table": lambda a: a["migrations"][-1]["actions"].append(
-        {"column": "c", "table": "missing_table", "type": "text"}),
+        {"column": "c", "table": "missing_table", "type": "text"}
+    ),
     "empty entry": lambda a: a["migrations"].append(
-        {"name": "empty", "workspace": a["languages"][0], "actions": []}),
+        {"name": "empty", "workspace": a["languages"][0], "actions": []}
+    ),
     "duplicate name": lambda a: a["migrations"].append(
-        {**copy.deepcopy(a["migrations"][0]), "actions": [{"table": "other_t"}]}),
+        {**copy.deepcopy(a["migrations"][0]), "actions": [{"table": "other_t"}]}
+    ),
     "scale above precision": lambda a: a["migrations"][0]["actions"].append(
-        {"table": "money_t", "columns": [{"name": "m", "type": "numeric", "precision": 2,
-                                          "scale": 3}]}),
+        {
+            "table": "money_t",
+            "columns": [{"name": "m", "type": "numeric", "precision": 2, "scale": 3}],
+        }
+    ),
 }
 
 
 @settings(max_examples=max(10, settings.default.max_examples // 4))
 @given(answers=changelog_st(), mutation=st.sampled_from(sorted(MUTATIONS)))
-def test_random_invalid_changelogs_are_refused_before_writing(answers, mutation,
-                                                              tmp_path_factory):
+def test_random_invalid_changelogs_are_refused_before_writing(answers, mutation, tmp_path_factory):
     bad = copy.deepcopy(answers)
     MUTATIONS[mutation](bad)
     with pytest.raises(SchemaError):

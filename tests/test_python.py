@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import EXAMPLES
 
-from conftest import EXAMPLES, ROOT
-
-PY_EXAMPLES = [p.stem for p in sorted(EXAMPLES.glob("*.yml"))
-               if "python" in (yaml.safe_load(p.read_text()).get("languages") or [])]
+PY_EXAMPLES = [
+    p.stem
+    for p in sorted(EXAMPLES.glob("*.yml"))
+    if "python" in (yaml.safe_load(p.read_text()).get("languages") or [])
+]
 ROUNDTRIP = Path(__file__).with_name("python_roundtrip.py")
 
 
@@ -79,8 +81,10 @@ def test_alembic_revisions_form_one_linear_chain_that_upgrades_a_database(render
     """Running the Python-owned revisions with `alembic upgrade` gives the same objects."""
     ws = workspace(rendered("saas"))
     versions = sorted((ws / "alembic" / "versions").glob("*.py"))
-    assert [v.name for v in versions] == ["00201_python_create_orders.py",
-                                          "00202_python_add_sku.py"]
+    assert [v.name for v in versions] == [
+        "00201_python_create_orders.py",
+        "00202_python_add_sku.py",
+    ]
     history = run([sys.executable, "-m", "alembic", "history"], ws, "postgresql://unused")
     assert history.returncode == 0, history.stderr
     assert "00201 -> 00202 (head)" in history.stdout
@@ -98,8 +102,12 @@ def test_alembic_revisions_form_one_linear_chain_that_upgrades_a_database(render
     upgraded = run([sys.executable, "-m", "alembic", "upgrade", "head"], ws, uri)
     assert upgraded.returncode == 0, upgraded.stderr
     with psycopg.connect(uri) as conn:
-        cols = {r[0] for r in conn.execute(
-            "select column_name from information_schema.columns where table_name = 'products'")}
+        cols = {
+            r[0]
+            for r in conn.execute(
+                "select column_name from information_schema.columns where table_name = 'products'"
+            )
+        }
         assert "sku" in cols
     downgraded = run([sys.executable, "-m", "alembic", "downgrade", "base"], ws, uri)
     assert downgraded.returncode == 0, downgraded.stderr
@@ -108,8 +116,21 @@ def test_alembic_revisions_form_one_linear_chain_that_upgrades_a_database(render
 def test_workspace_is_pip_installable(rendered, tmp_path):
     ws = workspace(rendered("blog"))
     target = tmp_path / "site"
-    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                             "--target", str(target), str(ws)], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(ws),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert (target / "db" / "models" / "posts.py").is_file()
     assert (target / "schemas" / "posts.py").is_file()

@@ -72,24 +72,30 @@ def saas(rendered, fresh_db):
     orgs = {}
     with psycopg.connect(uri) as conn:
         for name, uid in users.items():
-            conn.execute("insert into auth.users (id, email) values (%s, %s)",
-                         (uid, f"{name}@example.com"))
+            conn.execute(
+                "insert into auth.users (id, email) values (%s, %s)", (uid, f"{name}@example.com")
+            )
         conn.commit()
         for name, uid in users.items():
             with conn.transaction():
                 conn.execute("set local role authenticated")
-                conn.execute("select set_config('request.jwt.claims', %s, true)",
-                             (claims(uid),))
-                orgs[name] = str(conn.execute(
-                    "select id from public.create_organization(%s)",
-                    (f"Org {name.upper()}",)).fetchone()[0])
+                conn.execute("select set_config('request.jwt.claims', %s, true)", (claims(uid),))
+                orgs[name] = str(
+                    conn.execute(
+                        "select id from public.create_organization(%s)", (f"Org {name.upper()}",)
+                    ).fetchone()[0]
+                )
         with conn.transaction():
             for name in users:
                 for label in ("one", "two", "doomed", "trusted"):
-                    conn.execute("insert into public.products (org_id, name, price) "
-                                 "values (%s, %s, 9.99)", (orgs[name], f"{name}-{label}"))
-                conn.execute("insert into public.categories (org_id, title) values (%s, %s)",
-                              (orgs[name], f"{name}-category"))
+                    conn.execute(
+                        "insert into public.products (org_id, name, price) values (%s, %s, 9.99)",
+                        (orgs[name], f"{name}-{label}"),
+                    )
+                conn.execute(
+                    "insert into public.categories (org_id, title) values (%s, %s)",
+                    (orgs[name], f"{name}-category"),
+                )
     return ws, uri, {"users": users, "orgs": orgs}
 
 
@@ -97,16 +103,23 @@ def run(saas, code: str) -> dict:
     """Run ``code`` after PRELUDE in the workspace; returns the ``out`` dict it fills."""
     ws, uri, seed = saas
     script = PRELUDE + textwrap.dedent(code) + "\nprint(json.dumps(out, default=str))\n"
-    env = {**os.environ, "DATABASE_URL": uri, "PYTHONPATH": str(ws / "src"),
-           "SEED": json.dumps(seed)}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ws, env=env,
-                            capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": uri,
+        "PYTHONPATH": str(ws / "src"),
+        "SEED": json.dumps(seed),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ws, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout.splitlines()[-1])
 
 
 def test_a_member_reads_only_their_organizations_rows(saas):
-    out = run(saas, """
+    out = run(
+        saas,
+        """
         with Session(engine) as s, as_user(s, claims("a")):
             rows = s.scalars(sa.select(Product)).all()
             out["a_orgs"] = sorted({str(p.org_id) for p in rows})
@@ -121,7 +134,8 @@ def test_a_member_reads_only_their_organizations_rows(saas):
             out["b_one_as_a"] = s.get(Product, b_one) is None
         with Session(engine) as s, as_user(s, {"role": "anon"}):
             out["anon"] = len(s.scalars(sa.select(Product)).all())
-    """)
+    """,
+    )
     a, b = saas[2]["orgs"]["a"], saas[2]["orgs"]["b"]
     assert out["a_orgs"] == [a]
     assert {"a-one", "a-two"} <= set(out["a_names"])
@@ -137,7 +151,9 @@ def test_a_member_reads_only_their_organizations_rows(saas):
 
 
 def test_a_member_cannot_write_into_another_organization(saas):
-    out = run(saas, """
+    out = run(
+        saas,
+        """
         try:
             with Session(engine) as s, as_user(s, claims("a")):
                 s.add(Product(org_id=orgs["b"], name="a-into-b", price=1))
@@ -148,14 +164,17 @@ def test_a_member_cannot_write_into_another_organization(saas):
         with Session(engine) as s:
             out["written"] = sorted(str(p.org_id) for p in s.scalars(
                 sa.select(Product).where(Product.name.in_(["a-into-b", "a-new"]))))
-    """)
+    """,
+    )
     assert out["into_b"] == ["ProgrammingError", "InsufficientPrivilege", "42501"]
     assert out["written"] == [saas[2]["orgs"]["a"]]
 
 
 def test_references_stay_inside_one_organization(saas):
     """Even a trusted job cannot point a row of org A at a row of org B."""
-    out = run(saas, """
+    out = run(
+        saas,
+        """
         with Session(engine) as s, as_user(s, claims("a")):
             mine = product(s, "a-one")
             mine.categories.append(s.scalars(sa.select(Category)).one())  # no org_id given
@@ -181,14 +200,17 @@ def test_references_stay_inside_one_organization(saas):
                 a_two.categories.append(s.merge(b_category))
         except sa.exc.DBAPIError as err:
             out["link_to_b"] = failure(err)
-    """)
+    """,
+    )
     assert out["link_org"] == saas[2]["orgs"]["a"]
     assert out["item_to_b"] == ["IntegrityError", "ForeignKeyViolation", "23503"]
     assert out["link_to_b"] == ["IntegrityError", "ForeignKeyViolation", "23503"]
 
 
 def test_a_users_delete_marks_the_row_deleted_and_reads_leave_it_out(saas):
-    out = run(saas, """
+    out = run(
+        saas,
+        """
         with Session(engine) as s, as_user(s, claims("a")):
             doomed = product(s, "a-doomed")
             doomed.categories.append(s.scalars(sa.select(Category)).one())
@@ -215,7 +237,8 @@ def test_a_users_delete_marks_the_row_deleted_and_reads_leave_it_out(saas):
                 {"p": doomed_id}).scalar_one()
         with Session(engine) as s, as_user(s, claims("a")):
             out["as_a"] = product(s, "a-doomed", include_deleted=True)
-    """)
+    """,
+    )
     assert out["state"] == [True, True]
     assert out["by_default"] == [None, None]
     assert out["in_collection"] == []
@@ -225,7 +248,9 @@ def test_a_users_delete_marks_the_row_deleted_and_reads_leave_it_out(saas):
 
 
 def test_a_trusted_job_marks_restores_and_deletes_for_real(saas):
-    out = run(saas, """
+    out = run(
+        saas,
+        """
         with Session(engine) as s, s.begin():
             product(s, "b-trusted").soft_delete()
         with Session(engine) as s, s.begin():
@@ -246,7 +271,8 @@ def test_a_trusted_job_marks_restores_and_deletes_for_real(saas):
                 product(s, "a-trusted").soft_delete()
         except sa.exc.DBAPIError as err:
             out["user_update"] = failure(err)
-    """)
+    """,
+    )
     assert out["hidden"] is True
     assert out["restored"] is True
     assert out["rows"] == 0
@@ -255,7 +281,9 @@ def test_a_trusted_job_marks_restores_and_deletes_for_real(saas):
 
 
 def test_as_user_refuses_what_it_cannot_honour_and_leaves_no_trace(saas):
-    out = run(saas, """
+    out = run(
+        saas,
+        """
         for bad in ({"sub": str(users["a"]), "role": "service_role"}, {"role": "authenticated"}):
             try:
                 with Session(engine) as s, as_user(s, bad):
@@ -284,9 +312,12 @@ def test_as_user_refuses_what_it_cannot_honour_and_leaves_no_trace(saas):
         with Session(engine) as s:  # the same pooled connection, trusted again
             out["pooled"] = list(s.execute(sa.text(
                 "select coalesce(auth.uid()::text, '-'), current_user")).one())
-    """)
-    assert out["refused"] == ["as_user acts as authenticated or anon, not 'service_role'",
-                              "an authenticated user's claims need 'sub' (the user id)"]
+    """,
+    )
+    assert out["refused"] == [
+        "as_user acts as authenticated or anon, not 'service_role'",
+        "an authenticated user's claims need 'sub' (the user id)",
+    ]
     assert out["busy"] is True
     assert out["core"] == [saas[2]["users"]["a"], "authenticated"]
     assert out["after"] == ["-", "postgres"]

@@ -12,14 +12,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EXAMPLE_NAMES, EXAMPLES
 
-RUST_EXAMPLES = [e for e in EXAMPLE_NAMES
-                 if "rust" in yaml.safe_load((EXAMPLES / f"{e}.yml").read_text())["languages"]]
+RUST_EXAMPLES = [
+    e
+    for e in EXAMPLE_NAMES
+    if "rust" in yaml.safe_load((EXAMPLES / f"{e}.yml").read_text())["languages"]
+]
 # One target directory for the whole suite (and across runs): dependencies compile once.
-TARGET = Path(os.environ.get("SUPA_SCHEMA_CARGO_TARGET",
-                             Path.home() / ".cache" / "supa-schema" / "cargo-target"))
+TARGET = Path(
+    os.environ.get(
+        "SUPA_SCHEMA_CARGO_TARGET", Path.home() / ".cache" / "supa-schema" / "cargo-target"
+    )
+)
 
 
 def workspace(repo: Path) -> Path:
@@ -44,23 +49,34 @@ def sqlx_url(pg, uri: str) -> str:
 
 def cargo(ws: Path, url: str | None, *args: str, **extra: str) -> subprocess.CompletedProcess:
     """``cargo <args> -j 2`` in ``ws``; ``url=None`` leaves no DATABASE_URL at all."""
-    env = {**os.environ, "SQLX_OFFLINE": "false", "CARGO_TARGET_DIR": str(TARGET),
-           "CARGO_TERM_COLOR": "never", **extra}
+    env = {
+        **os.environ,
+        "SQLX_OFFLINE": "false",
+        "CARGO_TARGET_DIR": str(TARGET),
+        "CARGO_TERM_COLOR": "never",
+        **extra,
+    }
     env.pop("DATABASE_URL", None)
     if url is not None:
         env["DATABASE_URL"] = url
-    return subprocess.run(["cargo", *args, "-j", "2"], cwd=ws, env=env, capture_output=True,
-                          text=True)
+    return subprocess.run(
+        ["cargo", *args, "-j", "2"], cwd=ws, env=env, capture_output=True, text=True
+    )
 
 
 # The generated tests/as_user.rs of each example: its tests (each must run and pass).
 AS_USER_TESTS = {
     # products (soft delete), categories and their junction products_categories
-    "saas": {"users_see_and_write_only_their_organizations",
-             "links_stay_inside_one_organization", "a_users_delete_is_a_soft_delete"},
+    "saas": {
+        "users_see_and_write_only_their_organizations",
+        "links_stay_inside_one_organization",
+        "a_users_delete_is_a_soft_delete",
+    },
     # gadgets (soft delete); switch is a tenant table too, no junction
-    "kitchen_sink": {"users_see_and_write_only_their_organizations",
-                     "a_users_delete_is_a_soft_delete"},
+    "kitchen_sink": {
+        "users_see_and_write_only_their_organizations",
+        "a_users_delete_is_a_soft_delete",
+    },
     # documents; chunks need a document, no soft delete
     "embeddings": {"users_see_and_write_only_their_organizations"},
 }
@@ -71,8 +87,7 @@ def test_every_rust_example_has_its_as_user_tests():
 
 
 @pytest.mark.parametrize("example", RUST_EXAMPLES)
-def test_cargo_test_builds_against_the_database_and_round_trips(example, rendered, fresh_db,
-                                                                 pg):
+def test_cargo_test_builds_against_the_database_and_round_trips(example, rendered, fresh_db, pg):
     """`cargo test` builds against the migrated database and runs the generated tests:
     the round trip of every table (in a transaction: the functions take any
     executor) and, as two signed-in users through `begin_as_user`, tenant
@@ -94,14 +109,18 @@ def test_cargo_test_builds_against_the_database_and_round_trips(example, rendere
 
 WRONG_NULLABILITY = {
     # nullable column declared plain: query_as! cannot convert Option<T> into T
-    "nullable_as_required": ("    pub description: Option<String>,\n",
-                             "    pub description: String,\n",
-                             ("error[E0277]",
-                              "From<std::option::Option<std::string::String>>")),
+    "nullable_as_required": (
+        "    pub description: Option<String>,\n",
+        "    pub description: String,\n",
+        ("error[E0277]", "From<std::option::Option<std::string::String>>"),
+    ),
     # required column declared Option: query_as! would accept it (T into Option<T>),
     # the field-by-field check from query!'s record does not
-    "required_as_nullable": ("    pub name: String,\n", "    pub name: Option<String>,\n",
-                             ("error[E0308]", "expected `Option<String>`, found `String`")),
+    "required_as_nullable": (
+        "    pub name: String,\n",
+        "    pub name: Option<String>,\n",
+        ("error[E0308]", "expected `Option<String>`, found `String`"),
+    ),
 }
 
 
@@ -130,8 +149,9 @@ def test_sqlx_migrations_hold_the_rust_owned_entries(rendered):
     repo = rendered("saas")
     files = sorted(p.name for p in (ws / "migrations").glob("*.sql"))
     assert files == ["00301_create_shipments.sql"]
-    assert (ws / "migrations" / files[0]).read_bytes() == \
-        (repo / "supabase/migrations/00301_rust_create_shipments.sql").read_bytes()
+    assert (ws / "migrations" / files[0]).read_bytes() == (
+        repo / "supabase/migrations/00301_rust_create_shipments.sql"
+    ).read_bytes()
 
 
 def test_offline_query_data_builds_without_a_database(rendered, migrated, pg, tmp_path):
@@ -139,12 +159,14 @@ def test_offline_query_data_builds_without_a_database(rendered, migrated, pg, tm
     enough to build with SQLX_OFFLINE=true and no database."""
     online = copy_workspace(workspace(rendered("saas")), tmp_path / "online")
     (online / ".sqlx").mkdir()
-    result = cargo(online, sqlx_url(pg, migrated("saas")), "build",
-                   SQLX_OFFLINE_DIR=str(online / ".sqlx"))
+    result = cargo(
+        online, sqlx_url(pg, migrated("saas")), "build", SQLX_OFFLINE_DIR=str(online / ".sqlx")
+    )
     assert result.returncode == 0, result.stderr[-6000:]
     recorded = sorted((online / ".sqlx").glob("query-*.json"))
-    tables = [p for p in (online / "src/db/models").glob("*.rs")
-              if p.name not in ("mod.rs", "enums.rs")]
+    tables = [
+        p for p in (online / "src/db/models").glob("*.rs") if p.name not in ("mod.rs", "enums.rs")
+    ]
     assert len(recorded) >= 3 * len(tables)  # insert, list, exact_types (+ get)
     # a fresh copy with the recorded data only
     offline = copy_workspace(online, tmp_path / "offline")
@@ -162,31 +184,69 @@ def test_offline_query_data_builds_without_a_database(rendered, migrated, pg, tm
 
 # Names near PostgreSQL's limit, an owner + soft-delete tenant table and a named junction.
 LONG_NAMES = {
-    "project_name": "Long Names", "languages": ["rust"], "rust_orm": "sqlx",
+    "project_name": "Long Names",
+    "languages": ["rust"],
+    "rust_orm": "sqlx",
     "multi_tenant": True,
-    "migrations": [{"name": "create_things", "workspace": "rust", "actions": [
-        {"table": "warehouse_inventory_adjustment_records", "tenant": True,
-         "soft_delete": True, "owner": True,
-         "columns": [{"name": "adjustment_reason_description_text", "type": "text",
-                      "required": True},
-                     {"name": "quantity_delta", "type": "integer", "required": True}]},
-        {"table": "warehouse_storage_locations", "tenant": True,
-         "columns": [{"name": "label", "type": "text", "required": True}]},
-        {"relation": "many-to-many", "from": "warehouse_inventory_adjustment_records",
-         "to": "warehouse_storage_locations", "through": "adjustment_locations_link"},
-    ]}],
+    "migrations": [
+        {
+            "name": "create_things",
+            "workspace": "rust",
+            "actions": [
+                {
+                    "table": "warehouse_inventory_adjustment_records",
+                    "tenant": True,
+                    "soft_delete": True,
+                    "owner": True,
+                    "columns": [
+                        {
+                            "name": "adjustment_reason_description_text",
+                            "type": "text",
+                            "required": True,
+                        },
+                        {"name": "quantity_delta", "type": "integer", "required": True},
+                    ],
+                },
+                {
+                    "table": "warehouse_storage_locations",
+                    "tenant": True,
+                    "columns": [{"name": "label", "type": "text", "required": True}],
+                },
+                {
+                    "relation": "many-to-many",
+                    "from": "warehouse_inventory_adjustment_records",
+                    "to": "warehouse_storage_locations",
+                    "through": "adjustment_locations_link",
+                },
+            ],
+        }
+    ],
 }
 SINGLE_TENANT = {
-    "project_name": "Solo Notes", "languages": ["rust"], "rust_orm": "sqlx",
+    "project_name": "Solo Notes",
+    "languages": ["rust"],
+    "rust_orm": "sqlx",
     "multi_tenant": False,
-    "migrations": [{"name": "create_notes", "workspace": "rust", "actions": [
-        {"table": "notes", "owner": True, "soft_delete": True,
-         "columns": [{"name": "body", "type": "text", "required": True}]}]}],
+    "migrations": [
+        {
+            "name": "create_notes",
+            "workspace": "rust",
+            "actions": [
+                {
+                    "table": "notes",
+                    "owner": True,
+                    "soft_delete": True,
+                    "columns": [{"name": "body", "type": "text", "required": True}],
+                }
+            ],
+        }
+    ],
 }
 
 
-@pytest.mark.parametrize("answers", [LONG_NAMES, SINGLE_TENANT],
-                         ids=["long_names", "single_tenant"])
+@pytest.mark.parametrize(
+    "answers", [LONG_NAMES, SINGLE_TENANT], ids=["long_names", "single_tenant"]
+)
 def test_rust_workspace_is_rustfmt_clean_for_long_names_and_single_tenant(answers, tmp_path):
     """Every project gets the `begin_as_user` helper; the as-user test comes with tenant
     tables only; long model and table names keep every file rustfmt-clean."""
@@ -199,9 +259,9 @@ def test_rust_workspace_is_rustfmt_clean_for_long_names_and_single_tenant(answer
     assert (ws / "tests/as_user.rs").exists() == answers["multi_tenant"]
     if answers["multi_tenant"]:
         source = (ws / "tests/as_user.rs").read_text()
-        assert set(re.findall(r"#\[tokio::test\]\nasync fn (\w+)", source)) == \
-            AS_USER_TESTS["saas"]
+        assert set(re.findall(r"#\[tokio::test\]\nasync fn (\w+)", source)) == AS_USER_TESTS["saas"]
     files = sorted(str(p) for p in ws.rglob("*.rs"))
-    result = subprocess.run(["rustfmt", "--check", "--edition", "2021", *files],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["rustfmt", "--check", "--edition", "2021", *files], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

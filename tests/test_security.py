@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-
 from advisor import BAD, RULES
 from conftest import EXAMPLE_NAMES
 
@@ -40,11 +39,12 @@ def test_helpers_are_private_security_definer_and_not_for_anon(migrated):
         helpers = {r[0]: r[1:] for r in rows}
         for name in ("user_org_ids", "is_org_member"):
             secdef, config, anon, authenticated = helpers[name]
-            assert secdef and "search_path=\"\"" in config[0].replace("''", '""')
+            assert secdef and 'search_path=""' in config[0].replace("''", '""')
             assert not anon and authenticated
         public_secdef = conn.execute(
             "select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
-            "where n.nspname = 'public' and p.prosecdef").fetchone()[0]
+            "where n.nspname = 'public' and p.prosecdef"
+        ).fetchone()[0]
         assert public_secdef == 0
 
 
@@ -55,20 +55,30 @@ def as_user(conn, user: str | None):
         conn.execute("select set_config('request.jwt.claims', '{\"role\": \"anon\"}', true)")
     else:
         conn.execute("set local role authenticated")
-        conn.execute("select set_config('request.jwt.claims', %s, true)",
-                     [f'{{"sub": "{user}", "role": "authenticated"}}'])
+        conn.execute(
+            "select set_config('request.jwt.claims', %s, true)",
+            [f'{{"sub": "{user}", "role": "authenticated"}}'],
+        )
 
 
 def test_tenant_rows_are_visible_only_to_their_organization(migrated):
     a, b = "00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b"
     with psycopg.connect(migrated("saas")) as conn:
         conn.execute("insert into auth.users (id) values (%s), (%s)", [a, b])
-        org_a = conn.execute("insert into organizations (name) values ('A') returning id").fetchone()[0]
-        org_b = conn.execute("insert into organizations (name) values ('B') returning id").fetchone()[0]
-        conn.execute("insert into organization_members (org_id, user_id, role) values "
-                     "(%s, %s, 'member'), (%s, %s, 'member')", [org_a, a, org_b, b])
-        conn.execute("insert into categories (org_id, title) values (%s, 'a1'), (%s, 'b1')",
-                     [org_a, org_b])
+        org_a = conn.execute(
+            "insert into organizations (name) values ('A') returning id"
+        ).fetchone()[0]
+        org_b = conn.execute(
+            "insert into organizations (name) values ('B') returning id"
+        ).fetchone()[0]
+        conn.execute(
+            "insert into organization_members (org_id, user_id, role) values "
+            "(%s, %s, 'member'), (%s, %s, 'member')",
+            [org_a, a, org_b, b],
+        )
+        conn.execute(
+            "insert into categories (org_id, title) values (%s, 'a1'), (%s, 'b1')", [org_a, org_b]
+        )
         conn.commit()
         with conn.transaction():
             as_user(conn, a)
@@ -76,10 +86,10 @@ def test_tenant_rows_are_visible_only_to_their_organization(migrated):
             assert titles == ["a1"]
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 with conn.transaction():
-                    conn.execute("insert into categories (org_id, title) values (%s, 'x')",
-                                 [org_b])
-            updated = conn.execute("update categories set title = 'hacked' where org_id = %s",
-                                   [org_b]).rowcount
+                    conn.execute("insert into categories (org_id, title) values (%s, 'x')", [org_b])
+            updated = conn.execute(
+                "update categories set title = 'hacked' where org_id = %s", [org_b]
+            ).rowcount
             assert updated == 0
         with conn.transaction():
             as_user(conn, None)

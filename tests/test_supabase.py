@@ -8,10 +8,10 @@ import json
 
 import psycopg
 import pytest
-
 from conftest import EXAMPLE_NAMES, copier_copy, load_example
-from supa_schema import ORM_REDIRECT, SchemaError, build
 from test_engine import BAD_ANSWERS
+
+from supa_schema import ORM_REDIRECT, SchemaError, build
 
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
@@ -20,27 +20,41 @@ def test_every_migration_applies_in_file_name_order(example, rendered, migrated)
     project = build(load_example(example))
     files = sorted(p.name for p in (repo / "supabase" / "migrations").glob("*.sql"))
     assert files == ["00000_extensions.sql", "00001_core_functions.sql"] + sorted(
-        f"{m.stem}.sql" for m in project.migrations)
+        f"{m.stem}.sql" for m in project.migrations
+    )
     uri = migrated(example)
     with psycopg.connect(uri) as conn:
-        tables = {r[0] for r in conn.execute(
-            "select tablename from pg_tables where schemaname = 'public'")}
+        tables = {
+            r[0]
+            for r in conn.execute("select tablename from pg_tables where schemaname = 'public'")
+        }
         assert tables == set(project.tables)
-        no_rls = [r[0] for r in conn.execute(
-            "select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-            "where n.nspname = 'public' and c.relkind = 'r' and not c.relrowsecurity")]
+        no_rls = [
+            r[0]
+            for r in conn.execute(
+                "select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                "where n.nspname = 'public' and c.relkind = 'r' and not c.relrowsecurity"
+            )
+        ]
         assert no_rls == []
-        enums = {r[0] for r in conn.execute(
-            "select t.typname from pg_type t join pg_namespace n on n.oid = t.typnamespace "
-            "where n.nspname = 'public' and t.typtype = 'e'")}
+        enums = {
+            r[0]
+            for r in conn.execute(
+                "select t.typname from pg_type t join pg_namespace n on n.oid = t.typnamespace "
+                "where n.nspname = 'public' and t.typtype = 'e'"
+            )
+        }
         assert enums == set(project.enums)
 
 
 def test_migration_files_are_numbered_in_their_owners_range(rendered):
     names = sorted(p.name for p in (rendered("saas") / "supabase" / "migrations").glob("*.sql"))
     assert names == [
-        "00000_extensions.sql", "00001_core_functions.sql", "00101_node_create_catalog.sql",
-        "00201_python_create_orders.sql", "00202_python_add_sku.sql",
+        "00000_extensions.sql",
+        "00001_core_functions.sql",
+        "00101_node_create_catalog.sql",
+        "00201_python_create_orders.sql",
+        "00202_python_add_sku.sql",
         "00301_rust_create_shipments.sql",
     ]
 
@@ -48,10 +62,14 @@ def test_migration_files_are_numbered_in_their_owners_range(rendered):
 def test_database_matches_the_answers(migrated):
     uri = migrated("saas")
     with psycopg.connect(uri) as conn:
-        cols = {r[0]: r[1:] for r in conn.execute(
-            "select column_name, data_type, is_nullable, column_default "
-            "from information_schema.columns where table_schema = 'public' "
-            "and table_name = 'products'")}
+        cols = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                "select column_name, data_type, is_nullable, column_default "
+                "from information_schema.columns where table_schema = 'public' "
+                "and table_name = 'products'"
+            )
+        }
         assert cols["price"][:2] == ("numeric", "NO")
         assert cols["description"][1] == "YES"
         assert cols["is_active"] == ("boolean", "NO", "true")
@@ -60,34 +78,52 @@ def test_database_matches_the_answers(migrated):
         assert cols["updated_at"][2] == "now()"
         (labels,) = conn.execute("select enum_range(null::public.carrier)::text[]").fetchone()
         assert labels == ["ups", "fedex", "dhl express"]
-        idx = {r[0] for r in conn.execute(
-            "select indexname from pg_indexes where tablename = 'products'")}
-        assert {"idx_products_org_id", "idx_products_name", "idx_products_org_id_sku",
-                "products_sku_key", "products_pkey"} <= idx
-        trig = conn.execute("select count(*) from pg_trigger where tgname = 'set_updated_at' "
-                            "and tgrelid = 'public.products'::regclass").fetchone()[0]
+        idx = {
+            r[0]
+            for r in conn.execute("select indexname from pg_indexes where tablename = 'products'")
+        }
+        assert {
+            "idx_products_org_id",
+            "idx_products_name",
+            "idx_products_org_id_sku",
+            "products_sku_key",
+            "products_pkey",
+        } <= idx
+        trig = conn.execute(
+            "select count(*) from pg_trigger where tgname = 'set_updated_at' "
+            "and tgrelid = 'public.products'::regclass"
+        ).fetchone()[0]
         assert trig == 1
         # The trigger really maintains updated_at.
         conn.execute("insert into auth.users (id) values ('00000000-0000-4000-8000-0000000000aa')")
-        org = conn.execute("insert into public.organizations (name) values ('o') returning id"
-                           ).fetchone()[0]
+        org = conn.execute(
+            "insert into public.organizations (name) values ('o') returning id"
+        ).fetchone()[0]
         pid, before = conn.execute(
             "insert into public.products (org_id, name, price, updated_at) values "
-            "(%s, 'n', 1, now() - interval '1 day') returning id, updated_at", [org]).fetchone()
-        after = conn.execute("update public.products set name = 'm' where id = %s "
-                             "returning updated_at", [pid]).fetchone()[0]
+            "(%s, 'n', 1, now() - interval '1 day') returning id, updated_at",
+            [org],
+        ).fetchone()
+        after = conn.execute(
+            "update public.products set name = 'm' where id = %s returning updated_at", [pid]
+        ).fetchone()[0]
         assert after > before
         conn.rollback()
 
 
 def test_vector_extension_lives_in_extensions_schema(migrated):
     with psycopg.connect(migrated("embeddings")) as conn:
-        schema = conn.execute("select n.nspname from pg_extension e join pg_namespace n "
-                              "on n.oid = e.extnamespace where e.extname = 'vector'").fetchone()
+        schema = conn.execute(
+            "select n.nspname from pg_extension e join pg_namespace n "
+            "on n.oid = e.extnamespace where e.extname = 'vector'"
+        ).fetchone()
         assert schema == ("extensions",)
-        methods = dict(conn.execute(
-            "select i.relname, am.amname from pg_index x join pg_class i on i.oid = x.indexrelid "
-            "join pg_am am on am.oid = i.relam where i.relname like 'idx_%embedding'").fetchall())
+        methods = dict(
+            conn.execute(
+                "select i.relname, am.amname from pg_index x join pg_class i on i.oid = x.indexrelid "
+                "join pg_am am on am.oid = i.relam where i.relname like 'idx_%embedding'"
+            ).fetchall()
+        )
         assert methods == {"idx_documents_embedding": "hnsw", "idx_chunks_embedding": "ivfflat"}
 
 
@@ -98,8 +134,7 @@ def test_kodo_config_has_the_seed_format_and_workspace_paths(rendered):
     assert ts["path"] == "apps/typescript"
     assert ts["database"]["orm"] == {"name": "drizzle", "schemaPath": "src/db/schema.ts"}
     assert ts["database"]["migrationStrategy"]["type"] == "hybrid"
-    assert ts["database"]["migrationStrategy"]["serviceRange"] == {"start": "00100",
-                                                                   "end": "00199"}
+    assert ts["database"]["migrationStrategy"]["serviceRange"] == {"start": "00100", "end": "00199"}
     py = config["stack"]["workspaces"]["python"]["database"]
     assert py["orm"]["name"] == "sqlalchemy"
     assert py["migrationStrategy"]["serviceRange"] == {"start": "00200", "end": "00299"}
@@ -114,9 +149,11 @@ def test_two_renders_of_the_same_answers_are_byte_identical(example, tmp_path):
     copier_copy(load_example(example), second)
 
     def files(root):
-        return {p.relative_to(root).as_posix(): p.read_bytes()
-                for p in sorted(root.rglob("*")) if p.is_file()
-                and p.name != ".copier-answers.yml"}
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != ".copier-answers.yml"
+        }
 
     a, b = files(first), files(second)
     assert sorted(a) == sorted(b)
@@ -125,10 +162,19 @@ def test_two_renders_of_the_same_answers_are_byte_identical(example, tmp_path):
 
 
 def test_orm_none_workspace_gets_sql_only_and_the_redirect(tmp_path):
-    answers = {"project_name": "Plain", "languages": ["python"], "python_orm": "none",
-               "multi_tenant": False,
-               "migrations": [{"name": "init", "workspace": "python", "actions": [
-                   {"table": "notes", "columns": [{"name": "body", "type": "text"}]}]}]}
+    answers = {
+        "project_name": "Plain",
+        "languages": ["python"],
+        "python_orm": "none",
+        "multi_tenant": False,
+        "migrations": [
+            {
+                "name": "init",
+                "workspace": "python",
+                "actions": [{"table": "notes", "columns": [{"name": "body", "type": "text"}]}],
+            }
+        ],
+    }
     dst = tmp_path / "plain"
     copier_copy(answers, dst)
     assert (dst / "supabase" / "migrations" / "00201_python_init.sql").is_file()
@@ -152,8 +198,15 @@ def entry(name, workspace, *actions):
 
 PRODUCTS = {"table": "products", "columns": [{"name": "title", "type": "text"}]}
 
-@pytest.mark.parametrize("case", ["sql reserved word as table", "entry runs before the table it needs",
-                                  "default of the wrong type"])
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "sql reserved word as table",
+        "entry runs before the table it needs",
+        "default of the wrong type",
+    ],
+)
 def test_bad_answers_stop_before_any_file_is_written(case, tmp_path):
     """Copier's own run stops too (the whole catalogue runs in test_engine.py)."""
     migrations, where, problem = BAD_ANSWERS[case]
@@ -163,7 +216,7 @@ def test_bad_answers_stop_before_any_file_is_written(case, tmp_path):
     assert result.returncode != 0
     marker = "Validation error for question 'migrations'"
     assert marker in result.stderr
-    message = result.stderr[result.stderr.index(marker):]
+    message = result.stderr[result.stderr.index(marker) :]
     assert where in message, message
     assert problem in message, message
     assert not dst.exists()
@@ -177,19 +230,29 @@ TENANT = {"table": "projects", "tenant": True, "columns": [{"name": "title", "ty
 SHARED = {"table": "notes", "columns": [{"name": "body", "type": "text"}]}
 
 
-@pytest.mark.parametrize("reference", [
-    {**SHARED, "columns": [{"name": "project_id", "type": "uuid", "references": "projects"}]},
-    {"column": "project_id", "table": "notes", "type": "uuid", "references": "projects"},
-    {"relation": "many-to-one", "from": "notes", "to": "projects"},
-    {"relation": "one-to-many", "from": "projects", "to": "notes"},
-], ids=["column of a new table", "column action", "many-to-one", "one-to-many"])
+@pytest.mark.parametrize(
+    "reference",
+    [
+        {**SHARED, "columns": [{"name": "project_id", "type": "uuid", "references": "projects"}]},
+        {"column": "project_id", "table": "notes", "type": "uuid", "references": "projects"},
+        {"relation": "many-to-one", "from": "notes", "to": "projects"},
+        {"relation": "one-to-many", "from": "projects", "to": "notes"},
+    ],
+    ids=["column of a new table", "column action", "many-to-one", "one-to-many"],
+)
 def test_a_shared_table_cannot_reference_a_tenant_table(reference, tmp_path):
     """The database can keep a reference inside one organization only when both
     tables have org_id: anything else is refused before a file is written."""
-    actions = [TENANT] + ([] if "columns" in reference and reference["table"] == "notes"
-                          else [SHARED]) + [reference]
-    answers = {**copy.deepcopy(BASE), "multi_tenant": True,
-               "migrations": [entry("first", "python", *actions)]}
+    actions = (
+        [TENANT]
+        + ([] if "columns" in reference and reference["table"] == "notes" else [SHARED])
+        + [reference]
+    )
+    answers = {
+        **copy.deepcopy(BASE),
+        "multi_tenant": True,
+        "migrations": [entry("first", "python", *actions)],
+    }
     with pytest.raises(SchemaError) as err:
         build(answers)
     assert "'notes.project_id' references tenant table 'projects'" in str(err.value)

@@ -14,13 +14,15 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
-
 from conftest import EXAMPLE_NAMES, EXAMPLES
-from supa_schema import build
-from supa_schema_cli import database
 
-TS_EXAMPLES = [e for e in EXAMPLE_NAMES
-               if "typescript" in yaml.safe_load((EXAMPLES / f"{e}.yml").read_text())["languages"]]
+from supa_schema import build
+
+TS_EXAMPLES = [
+    e
+    for e in EXAMPLE_NAMES
+    if "typescript" in yaml.safe_load((EXAMPLES / f"{e}.yml").read_text())["languages"]
+]
 CACHE = Path.home() / ".cache" / "supa-schema" / "node"
 ROUNDTRIP = Path(__file__).with_name("ts_roundtrip.mjs")
 
@@ -38,26 +40,33 @@ def node_modules(rendered) -> Path:
     if not (home / "node_modules" / ".bin" / "tsc").exists():
         home.mkdir(parents=True, exist_ok=True)
         (home / "package.json").write_bytes(package)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-                       cwd=home, check=True, capture_output=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=home,
+            check=True,
+            capture_output=True,
+        )
     return home / "node_modules"
 
 
 @pytest.fixture(scope="session")
 def ts_workspace(rendered, node_modules):
     """The example's TypeScript workspace with node_modules linked in (once per example)."""
+
     def get(example: str) -> Path:
         ws = workspace(rendered(example))
         link = ws / "node_modules"
         if not link.exists():
             link.symlink_to(node_modules, target_is_directory=True)
         return ws
+
     return get
 
 
 def tsc(ws: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ws / "node_modules" / ".bin" / "tsc"), *args], cwd=ws,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [str(ws / "node_modules" / ".bin" / "tsc"), *args], cwd=ws, capture_output=True, text=True
+    )
 
 
 USAGE = """
@@ -81,17 +90,42 @@ export async function usage(): Promise<void> {{
 """
 
 USAGES = {
-    "blog": dict(model="Tag", table="tags", insert='{ label: "x" }', column="label",
-                 value='"x"', sql_table="tags", sql_column="label"),
-    "saas": dict(model="Category", table="categories",
-                 insert='{ orgId: "00000000-0000-4000-8000-000000000001", title: "t" }',
-                 column="title", value='"t"', sql_table="categories", sql_column="title"),
-    "embeddings": dict(model="Document", table="documents",
-                       insert='{ orgId: "o", title: "t", content: "c", embedding: [1, 2, 3] }',
-                       column="title", value='"t"', sql_table="documents", sql_column="title"),
-    "kitchen_sink": dict(model="Switch", table="switchTable",
-                         insert='{ orgId: "00000000-0000-4000-8000-000000000001", impl: null }',
-                         column="impl", value='"x"', sql_table="switch", sql_column="impl"),
+    "blog": dict(
+        model="Tag",
+        table="tags",
+        insert='{ label: "x" }',
+        column="label",
+        value='"x"',
+        sql_table="tags",
+        sql_column="label",
+    ),
+    "saas": dict(
+        model="Category",
+        table="categories",
+        insert='{ orgId: "00000000-0000-4000-8000-000000000001", title: "t" }',
+        column="title",
+        value='"t"',
+        sql_table="categories",
+        sql_column="title",
+    ),
+    "embeddings": dict(
+        model="Document",
+        table="documents",
+        insert='{ orgId: "o", title: "t", content: "c", embedding: [1, 2, 3] }',
+        column="title",
+        value='"t"',
+        sql_table="documents",
+        sql_column="title",
+    ),
+    "kitchen_sink": dict(
+        model="Switch",
+        table="switchTable",
+        insert='{ orgId: "00000000-0000-4000-8000-000000000001", impl: null }',
+        column="impl",
+        value='"x"',
+        sql_table="switch",
+        sql_column="impl",
+    ),
 }
 
 
@@ -103,8 +137,11 @@ def test_tsc_accepts_the_workspace_and_typed_usage(example, ts_workspace):
     try:
         result = tsc(ws, "--noEmit")
         assert result.returncode == 0, result.stdout + result.stderr
-        wrong = dict(USAGES[example], column=USAGES[example]["column"] + "Typo",
-                     sql_column=USAGES[example]["sql_column"] + "_typo")
+        wrong = dict(
+            USAGES[example],
+            column=USAGES[example]["column"] + "Typo",
+            sql_column=USAGES[example]["sql_column"] + "_typo",
+        )
         usage.write_text(USAGE.format(**wrong))
         result = tsc(ws, "--noEmit")
         assert result.returncode != 0
@@ -141,8 +178,9 @@ CATALOG = {
 def catalog(uri: str) -> dict[str, list]:
     with psycopg.connect(uri) as conn:
         conn.execute("set search_path = public, extensions")
-        return {k: sorted(map(tuple, conn.execute(q).fetchall()), key=repr)
-                for k, q in CATALOG.items()}
+        return {
+            k: sorted(map(tuple, conn.execute(q).fetchall()), key=repr) for k, q in CATALOG.items()
+        }
 
 
 # The private helpers policies call, as stubs with the same signatures (export builds
@@ -165,19 +203,25 @@ def set_null_columns_dropped(constraints: list[tuple]) -> tuple[list[tuple], int
     out, n = [], 0
     for table, name, kind, definition in constraints:
         definition, k = re.subn(
-            r"^(FOREIGN KEY \(org_id, (\w+)\) .* ON DELETE SET NULL) \(\2\)$", r"\1", definition)
+            r"^(FOREIGN KEY \(org_id, (\w+)\) .* ON DELETE SET NULL) \(\2\)$", r"\1", definition
+        )
         out.append((table, name, kind, definition))
         n += k
     return sorted(out, key=repr), n
 
 
 @pytest.mark.parametrize("example", TS_EXAMPLES)
-def test_drizzle_kit_export_builds_the_same_catalog_as_the_migrations(example, ts_workspace,
-                                                                      rendered, migrated, pg):
+def test_drizzle_kit_export_builds_the_same_catalog_as_the_migrations(
+    example, ts_workspace, rendered, migrated, pg
+):
     """Columns, defaults, keys, indexes, enums, RLS flags and policies all agree."""
     ws = ts_workspace(example)
-    exported = subprocess.run([str(ws / "node_modules" / ".bin" / "drizzle-kit"), "export"],
-                              cwd=ws, capture_output=True, text=True)
+    exported = subprocess.run(
+        [str(ws / "node_modules" / ".bin" / "drizzle-kit"), "export"],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+    )
     assert exported.returncode == 0, exported.stderr
     ddl = exported.stdout
     # auth.users belongs to Supabase: schema.ts imports it from drizzle-orm/supabase
@@ -193,8 +237,11 @@ def test_drizzle_kit_export_builds_the_same_catalog_as_the_migrations(example, t
     ours, theirs = catalog(migrated(example)), catalog(uri)
     ours["constraints"], n = set_null_columns_dropped(ours["constraints"])
     project = build(yaml.safe_load((EXAMPLES / f"{example}.yml").read_text()))
-    assert n == sum(fk.org_scoped and fk.on_delete == "set null"
-                    for t in project.tables.values() for fk in t.foreign_keys)
+    assert n == sum(
+        fk.org_scoped and fk.on_delete == "set null"
+        for t in project.tables.values()
+        for fk in t.foreign_keys
+    )
     for kind in CATALOG:
         assert theirs[kind] == ours[kind], kind
     assert len(ours["columns"]) > 10
@@ -211,14 +258,18 @@ def test_every_table_round_trips_through_drizzle(example, ts_workspace, fresh_db
     script = ws / "roundtrip.mjs"  # ES modules resolve packages from the script's folder
     shutil.copy(ROUNDTRIP, script)
     try:
-        result = subprocess.run(["node", str(script), pg.socket_dir, dbname], cwd=ws,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["node", str(script), pg.socket_dir, dbname], cwd=ws, capture_output=True, text=True
+        )
     finally:
         script.unlink()
     assert result.returncode == 0, result.stdout + result.stderr
     tables = build(yaml.safe_load((EXAMPLES / f"{example}.yml").read_text())).tables
-    done = sorted(line.split()[1].rstrip(":") for line in result.stdout.splitlines()
-                  if line.startswith("roundtrip "))
+    done = sorted(
+        line.split()[1].rstrip(":")
+        for line in result.stdout.splitlines()
+        if line.startswith("roundtrip ")
+    )
     assert done == sorted(tables)
 
 
@@ -236,11 +287,18 @@ def drizzle_kit(ws: Path, *args: str, pg=None, database_name: str = "") -> str:
     """Run drizzle-kit (against a database of the embedded server); its output, plain."""
     env = dict(os.environ)
     if pg is not None:  # postgres-js ignores `?host=`: the socket directory goes in PGHOST
-        env.update(PGHOST=pg.socket_dir, PGUSER="postgres",
-                   DATABASE_URL=f"postgres:///{database_name}")
-    result = subprocess.run([str(ws / "node_modules" / ".bin" / "drizzle-kit"), *args], cwd=ws,
-                            env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                            timeout=600)
+        env.update(
+            PGHOST=pg.socket_dir, PGUSER="postgres", DATABASE_URL=f"postgres:///{database_name}"
+        )
+    result = subprocess.run(
+        [str(ws / "node_modules" / ".bin" / "drizzle-kit"), *args],
+        cwd=ws,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     out = ANSI.sub("", result.stdout + result.stderr)
     assert result.returncode == 0, out
     return out
@@ -284,12 +342,15 @@ def defaults_push_cannot_echo(example: str) -> set[tuple[str, str]]:
             if c.type.array:
                 plain = d.sql.startswith("'{") and all(
                     (isinstance(v, str) and v and v.lower() != "null" and not PLAIN.search(v))
-                    or isinstance(v, (bool, int)) for v in d.value)
+                    or isinstance(v, (bool, int))
+                    for v in d.value
+                )
                 echoed = (not d.value and base in NUMBERS) or (d.value and plain)
             elif base in NUMBERS[:-1]:
                 v = d.value
-                echoed = not (v < 0 and not (isinstance(v, int) and (
-                    v < -2**31 or base == "integer")))
+                echoed = not (
+                    v < 0 and not (isinstance(v, int) and (v < -(2**31) or base == "integer"))
+                )
             elif base == "numeric":
                 echoed = not d.sql.isdigit()
             else:
@@ -369,8 +430,7 @@ def test_drizzle_kit_generate_leaves_supabase_auth_alone(example, ts_workspace, 
     [sql_file] = (ws / "drizzle").glob("0000_init.sql")
     ddl = sql_file.read_text()
     assert '"auth"."users" (' not in ddl and "CREATE SCHEMA" not in ddl.upper()
-    assert all('REFERENCES "auth"."users"' in line for line in ddl.splitlines()
-               if '"auth"' in line)
+    assert all('REFERENCES "auth"."users"' in line for line in ddl.splitlines() if '"auth"' in line)
     snapshot = json.loads((ws / "drizzle" / "meta" / "0000_snapshot.json").read_text())
     assert snapshot["tables"] and all(k.startswith("public.") for k in snapshot["tables"])
     assert not snapshot.get("schemas") and not snapshot.get("roles")
@@ -393,8 +453,13 @@ def test_with_user_applies_rls_and_the_plain_db_does_not(ts_workspace, fresh_db,
     script = ws / "as_user.mjs"  # ES modules resolve packages from the script's folder
     shutil.copy(AS_USER, script)
     try:
-        result = subprocess.run(["node", str(script), pg.socket_dir, dbname], cwd=ws,
-                                capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            ["node", str(script), pg.socket_dir, dbname],
+            cwd=ws,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         script.unlink()
     assert result.returncode == 0, result.stdout + result.stderr

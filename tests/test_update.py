@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from conftest import ROOT, copier_copy, load_example
+from conftest import copier_copy, load_example
 
 METHOD = '''
     def display_price(self) -> str:
@@ -32,23 +31,33 @@ def is_expensive(product: "ProductRead") -> bool:
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def snapshot(repo: Path) -> dict[str, bytes]:
-    return {p.relative_to(repo).as_posix(): p.read_bytes() for p in sorted(repo.rglob("*"))
-            if p.is_file() and ".git" not in p.parts and "__pycache__" not in p.parts}
+    return {
+        p.relative_to(repo).as_posix(): p.read_bytes()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file() and ".git" not in p.parts and "__pycache__" not in p.parts
+    }
 
 
 def migration_files(files: dict[str, bytes]) -> dict[str, bytes]:
-    return {k: v for k, v in files.items()
-            if k.startswith("supabase/migrations/") or "/alembic/versions/" in k
-            or "/migrations/" in k or "/drizzle/" in k}
+    return {
+        k: v
+        for k, v in files.items()
+        if k.startswith("supabase/migrations/")
+        or "/alembic/versions/" in k
+        or "/migrations/" in k
+        or "/drizzle/" in k
+    }
 
 
-def assert_fresh_apart_from_edits(after: dict[str, bytes], fresh: dict[str, bytes],
-                                  edited: set[str]) -> None:
+def assert_fresh_apart_from_edits(
+    after: dict[str, bytes], fresh: dict[str, bytes], edited: set[str]
+) -> None:
     """``after`` equals a fresh copy except at ``edited``; the model differs by METHOD only."""
     assert sorted(set(after) - edited) == sorted(set(fresh) - edited)
     assert [n for n in set(fresh) - edited if fresh[n] != after[n]] == []
@@ -71,9 +80,24 @@ def copier_update(repo: Path, answers: dict, tmp_path: Path, *extra: str):
     data = tmp_path / "answers.yml"
     data.write_text(yaml.safe_dump(answers, sort_keys=False))
     return subprocess.run(
-        [sys.executable, "-m", "copier", "update", "--trust", "--defaults", "--quiet",
-         "--vcs-ref", "HEAD", *extra, "--data-file", str(data)],
-        cwd=repo, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "update",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            "--vcs-ref",
+            "HEAD",
+            *extra,
+            "--data-file",
+            str(data),
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
 
 
 def answers_with(entries: int) -> dict:
@@ -117,16 +141,28 @@ def test_update_adds_one_entry_and_keeps_everything_else(k, tmp_path, template_r
     fresh_dir = tmp_path / "fresh"
     copier_copy(answers_with(k + 1), fresh_dir, template=template_repo)
     fresh = snapshot(fresh_dir)
-    assert_fresh_apart_from_edits(after, fresh, {
-        "apps/python/src/db/models/products.py", "apps/python/src/schemas/products.py",
-        "NOTES.md", ".copier-answers.yml"})
+    assert_fresh_apart_from_edits(
+        after,
+        fresh,
+        {
+            "apps/python/src/db/models/products.py",
+            "apps/python/src/schemas/products.py",
+            "NOTES.md",
+            ".copier-answers.yml",
+        },
+    )
 
 
 def test_update_refuses_bad_new_entry_and_leaves_repo_clean(tmp_path, template_repo):
     repo = scaffold(tmp_path, template_repo, 1)
     bad = answers_with(1)
-    bad["migrations"].append({"name": "oops", "workspace": "python",
-                              "actions": [{"column": "x", "table": "nope", "type": "text"}]})
+    bad["migrations"].append(
+        {
+            "name": "oops",
+            "workspace": "python",
+            "actions": [{"column": "x", "table": "nope", "type": "text"}],
+        }
+    )
     result = copier_update(repo, bad, tmp_path)
     assert result.returncode != 0
     assert "migrations[1] 'oops'" in result.stderr and "unknown table 'nope'" in result.stderr
@@ -143,7 +179,8 @@ def test_update_refuses_editing_or_removing_an_applied_entry(change, tmp_path, t
         del changed["migrations"][1]
     result = copier_update(repo, changed, tmp_path)
     assert result.returncode != 0
-    where = "migrations[0] 'create_catalog'" if change == "edit" else \
-        "migrations[1] 'create_orders'"
+    where = (
+        "migrations[0] 'create_catalog'" if change == "edit" else "migrations[1] 'create_orders'"
+    )
     assert where in result.stderr and "append-only" in result.stderr, result.stderr
     assert git(repo, "status", "--porcelain") == ""

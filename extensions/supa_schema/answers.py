@@ -33,20 +33,27 @@ def project_settings(answers: Mapping[str, Any]) -> Project:
     for lang in languages:
         kind = WORKSPACE_KINDS.get(lang)
         if kind is None:
-            raise SchemaError("languages", f"unknown language {lang!r}",
-                              "choose from typescript, python, rust")
+            raise SchemaError(
+                "languages", f"unknown language {lang!r}", "choose from typescript, python, rust"
+            )
         orm = answers.get(f"{lang}_orm", kind.orms[0])
         if orm in (None, "none", "null", False, ""):
             orm = None
         elif orm not in kind.orms:
-            raise SchemaError(f"{lang}_orm", f"unknown ORM {orm!r}",
-                              f"choose {' or '.join(kind.orms)} or none")
+            raise SchemaError(
+                f"{lang}_orm", f"unknown ORM {orm!r}", f"choose {' or '.join(kind.orms)} or none"
+            )
         path = answers.get(f"{lang}_path") or kind.default_path
-        if (not isinstance(path, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*",
-                                                          path)
-                or any(p in (".", "..") for p in path.split("/"))):
-            raise SchemaError(f"{lang}_path", f"{path!r} is not a relative path inside the repo",
-                              "use a path like apps/api (letters, digits, . _ - and /)")
+        if (
+            not isinstance(path, str)
+            or not re.fullmatch(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", path)
+            or any(p in (".", "..") for p in path.split("/"))
+        ):
+            raise SchemaError(
+                f"{lang}_path",
+                f"{path!r} is not a relative path inside the repo",
+                "use a path like apps/api (letters, digits, . _ - and /)",
+            )
         if path in paths.values() or path in ("supabase", ".kodo"):
             raise SchemaError(f"{lang}_path", f"{path!r} is already used")
         paths[lang] = path
@@ -76,29 +83,49 @@ def entries(answers: Mapping[str, Any], project: Project) -> tuple[list[Migratio
         if not isinstance(entry, Mapping):
             raise SchemaError(where, "an entry must be a mapping with name, workspace, actions")
         synced = any(k in entry for k in SYNCED_KEYS)
-        allowed = ({"name", "workspace", "description", "actions", *SYNCED_KEYS} if synced
-                   else {"name", "workspace", "actions", "description"})
+        allowed = (
+            {"name", "workspace", "description", "actions", *SYNCED_KEYS}
+            if synced
+            else {"name", "workspace", "actions", "description"}
+        )
         extra = set(entry) - allowed
         if extra:
-            raise SchemaError(where, f"unknown key(s) {', '.join(sorted(map(str, extra)))}",
-                              "a synced entry has name, workspace, synced_from, sql (and "
-                              "revision for python) but no actions" if synced else
-                              "an entry has name, workspace, actions (and description)")
+            raise SchemaError(
+                where,
+                f"unknown key(s) {', '.join(sorted(map(str, extra)))}",
+                "a synced entry has name, workspace, synced_from, sql (and "
+                "revision for python) but no actions"
+                if synced
+                else "an entry has name, workspace, actions (and description)",
+            )
         name = entry.get("name")
-        if not isinstance(name, str) or not names.IDENTIFIER.match(name) or len(name) > names.MAX_IDENTIFIER_BYTES:
-            raise SchemaError(where, f"migration name {name!r} must be snake_case "
-                              "(a-z, 0-9, _; starting with a letter; at most "
-                              f"{names.MAX_IDENTIFIER_BYTES} characters)")
+        if (
+            not isinstance(name, str)
+            or not names.IDENTIFIER.match(name)
+            or len(name) > names.MAX_IDENTIFIER_BYTES
+        ):
+            raise SchemaError(
+                where,
+                f"migration name {name!r} must be snake_case "
+                "(a-z, 0-9, _; starting with a letter; at most "
+                f"{names.MAX_IDENTIFIER_BYTES} characters)",
+            )
         where = f"migrations[{pos}] '{name}'"
         if name in seen_names:
-            raise SchemaError(where, f"the name is already used by migrations[{seen_names[name]}]",
-                              "give every migration a unique name")
+            raise SchemaError(
+                where,
+                f"the name is already used by migrations[{seen_names[name]}]",
+                "give every migration a unique name",
+            )
         seen_names[name] = pos
         ws = entry.get("workspace")
         if ws not in project.workspaces:
-            raise SchemaError(where, f"unknown workspace {ws!r}",
-                              f"this repo's workspaces are {', '.join(project.workspaces) or 'none'}"
-                              " (the `languages` answer)")
+            raise SchemaError(
+                where,
+                f"unknown workspace {ws!r}",
+                f"this repo's workspaces are {', '.join(project.workspaces) or 'none'}"
+                " (the `languages` answer)",
+            )
         if synced:
             sync = synced_fields(entry, pos, where, ws, synced_paths, revisions)
         else:
@@ -110,10 +137,12 @@ def entries(answers: Mapping[str, Any], project: Project) -> tuple[list[Migratio
         counts[ws] = k
         kind = project.workspaces[ws].kind
         if k > RANGE_SIZE:
-            raise SchemaError(where, f"the {ws} service range {kind.range_start:05d}-"
-                              f"{kind.range_start + RANGE_SIZE:05d} is full ({RANGE_SIZE} migrations)",
-                              "own this entry by another workspace, or squash old migrations "
-                              "into one")
+            raise SchemaError(
+                where,
+                f"the {ws} service range {kind.range_start:05d}-"
+                f"{kind.range_start + RANGE_SIZE:05d} is full ({RANGE_SIZE} migrations)",
+                "own this entry by another workspace, or squash old migrations into one",
+            )
         found.append(Migration(pos, name, ws, kind.prefix, kind.range_start + k, **sync))
     found.sort(key=lambda m: m.number)
     return found, raw
@@ -123,22 +152,43 @@ SYNCED_KEYS = ("synced_from", "sql", "revision")
 REVISION = re.compile(r"[A-Za-z0-9_]+")
 
 
-def synced_fields(entry: Mapping[str, Any], pos: int, where: str, ws: str,
-                   paths: dict[str, int], revisions: dict[str, int]) -> dict[str, Any]:
+def synced_fields(
+    entry: Mapping[str, Any],
+    pos: int,
+    where: str,
+    ws: str,
+    paths: dict[str, int],
+    revisions: dict[str, int],
+) -> dict[str, Any]:
     """Validate a synced entry (a hand-written ORM migration copied by `supa-schema sync`)."""
     if "actions" in entry:
-        raise SchemaError(where, "a synced entry (synced_from, sql) cannot also have `actions`",
-                          "put the actions in a new entry of their own")
+        raise SchemaError(
+            where,
+            "a synced entry (synced_from, sql) cannot also have `actions`",
+            "put the actions in a new entry of their own",
+        )
     path = entry.get("synced_from")
     parts = path.split("/") if isinstance(path, str) else []
-    if (not isinstance(path, str) or not path.strip() or path.startswith("/") or "\\" in path
-            or any(p in ("", ".", "..") for p in parts) or any(c in path for c in "\r\n")):
-        raise SchemaError(where, f"`synced_from` must be the ORM migration's path relative to "
-                          f"the repo, like apps/typescript/drizzle/0003_add_products.sql; "
-                          f"got {path!r}")
+    if (
+        not isinstance(path, str)
+        or not path.strip()
+        or path.startswith("/")
+        or "\\" in path
+        or any(p in ("", ".", "..") for p in parts)
+        or any(c in path for c in "\r\n")
+    ):
+        raise SchemaError(
+            where,
+            f"`synced_from` must be the ORM migration's path relative to "
+            f"the repo, like apps/typescript/drizzle/0003_add_products.sql; "
+            f"got {path!r}",
+        )
     if path in paths:
-        raise SchemaError(where, f"{path} is already synced by migrations[{paths[path]}]",
-                          "each ORM migration is synced once")
+        raise SchemaError(
+            where,
+            f"{path} is already synced by migrations[{paths[path]}]",
+            "each ORM migration is synced once",
+        )
     paths[path] = pos
     sql = entry.get("sql")
     if not isinstance(sql, str) or not sql.strip():
@@ -147,14 +197,22 @@ def synced_fields(entry: Mapping[str, Any], pos: int, where: str, ws: str,
     if "revision" in entry:
         revision = entry["revision"]
         if ws != "python":
-            raise SchemaError(where, "`revision` (an Alembic revision id) is only for entries "
-                              f"of the python workspace, not {ws}")
+            raise SchemaError(
+                where,
+                "`revision` (an Alembic revision id) is only for entries "
+                f"of the python workspace, not {ws}",
+            )
         if not isinstance(revision, str) or not REVISION.fullmatch(revision):
-            raise SchemaError(where, f"`revision` must be an Alembic revision id (letters, "
-                              f"digits, _), got {revision!r}")
+            raise SchemaError(
+                where,
+                f"`revision` must be an Alembic revision id (letters, digits, _), got {revision!r}",
+            )
         if revision in revisions or re.fullmatch(r"\d{5}", revision):
-            other = (f"migrations[{revisions[revision]}]" if revision in revisions
-                     else "a generated revision")
+            other = (
+                f"migrations[{revisions[revision]}]"
+                if revision in revisions
+                else "a generated revision"
+            )
             raise SchemaError(where, f"revision '{revision}' is already used by {other}")
         revisions[revision] = pos
         out["revision"] = revision

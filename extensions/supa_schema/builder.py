@@ -21,7 +21,9 @@ from .project import Project
 from .types import ALIASES, TYPES
 from .vocabulary import ON_DELETE, RESERVED_MODELS, VECTOR_OPS
 
-TYPE_RE = re.compile(r"^\s*([a-z][a-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(\[\])?\s*$")
+TYPE_RE = re.compile(
+    r"^\s*([a-z][a-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(\[\])?\s*$"
+)
 
 
 class Builder:
@@ -55,8 +57,10 @@ class Builder:
                     self.fail(f"an action must be a mapping ({', '.join(keys[:-1])} or {keys[-1]})")
                 kind = kind_of(action)
                 if kind is None:
-                    self.fail(f"an action needs exactly one of {', '.join(f'{k}:' for k in ACTIONS)}"
-                              f" (got keys {', '.join(map(str, action))})")
+                    self.fail(
+                        f"an action needs exactly one of {', '.join(f'{k}:' for k in ACTIONS)}"
+                        f" (got keys {', '.join(map(str, action))})"
+                    )
                 if not isinstance(action[kind], Mapping):
                     self.where = f"{m.label}, action {i + 1} ({kind} {action[kind]!r})"
                 ACTIONS[kind](self, action, m)
@@ -68,18 +72,24 @@ class Builder:
     def check_derived_names(self, table: Table) -> None:
         """Constraint and policy names built from the table's name must fit PostgreSQL's
         identifier limit: it would cut them silently, and two cut names can clash."""
-        derived = [f"{table.name}_pkey", *(p.name for p in table.policies),
-                   *(f"{table.name}_{c.name}_key" for c in table.unique_columns),
-                   *(f"{table.name}_{fk.column}_fkey" for fk in table.foreign_keys),
-                   *(name for name, _ in table.checks),
-                   *([table.org_key] if table.org_key else [])]
+        derived = [
+            f"{table.name}_pkey",
+            *(p.name for p in table.policies),
+            *(f"{table.name}_{c.name}_key" for c in table.unique_columns),
+            *(f"{table.name}_{fk.column}_fkey" for fk in table.foreign_keys),
+            *(name for name, _ in table.checks),
+            *([table.org_key] if table.org_key else []),
+        ]
         too_long = [n for n in derived if len(n.encode()) > names.MAX_IDENTIFIER_BYTES]
         if too_long:
             creator = self.creators.get(table.name)
             self.where = creator.label if creator else f"table '{table.name}'"
-            self.fail(f"table '{table.name}' would get the name '{too_long[0]}', longer than "
-                      f"{names.MAX_IDENTIFIER_BYTES} bytes (PostgreSQL would cut it, and cut "
-                      "names can clash)", "choose a shorter table, column or relation name")
+            self.fail(
+                f"table '{table.name}' would get the name '{too_long[0]}', longer than "
+                f"{names.MAX_IDENTIFIER_BYTES} bytes (PostgreSQL would cut it, and cut "
+                "names can clash)",
+                "choose a shorter table, column or relation name",
+            )
 
     def fail(self, problem: str, hint: str = "") -> NoReturn:
         raise SchemaError(self.where, problem, hint)
@@ -97,22 +107,27 @@ class Builder:
                 f"{kind} '{name}' is created by {creator.stem}, which runs after "
                 f"{current.stem} in file-name order, so this migration would fail",
                 f"own this entry by '{creator.workspace}' (or a workspace whose range sorts "
-                f"after {creator.version}), or create '{name}' in an earlier migration")
+                f"after {creator.version}), or create '{name}' in an earlier migration",
+            )
 
     def table(self, name: Any, current: Migration, what: str = "table") -> Table:
         if not isinstance(name, str) or name not in self.project.tables:
             if isinstance(name, str):
                 self._not_yet("table", name, current)
-            known = ", ".join(t for t in self.project.tables if not self.project.tables[t].core) or "none yet"
-            self.fail(f"unknown {what} {name!r}",
-                      f"tables that exist at this point: {known}")
+            known = (
+                ", ".join(t for t in self.project.tables if not self.project.tables[t].core)
+                or "none yet"
+            )
+            self.fail(f"unknown {what} {name!r}", f"tables that exist at this point: {known}")
         return self.project.tables[name]
 
     def check_options(self, raw: Mapping, allowed: set[str], what: str) -> None:
         extra = sorted(set(raw) - allowed)
         if extra:
-            self.fail(f"unknown key(s) {', '.join(map(repr, extra))} in {what}",
-                      f"allowed keys: {', '.join(sorted(allowed))}")
+            self.fail(
+                f"unknown key(s) {', '.join(map(repr, extra))} in {what}",
+                f"allowed keys: {', '.join(sorted(allowed))}",
+            )
 
     def index_name(self, table: str, columns: tuple[str, ...], explicit: Any = None) -> str:
         if explicit is not None:
@@ -121,10 +136,12 @@ class Builder:
             name = f"idx_{table}_{'_'.join(columns)}"
             if len(name) > names.MAX_IDENTIFIER_BYTES:
                 digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-                name = f"{name[:names.MAX_IDENTIFIER_BYTES - 9]}_{digest}"
+                name = f"{name[: names.MAX_IDENTIFIER_BYTES - 9]}_{digest}"
         if name in self.index_names:
-            self.fail(f"an index named '{name}' already exists",
-                      "give this index another `name`, or drop the duplicate")
+            self.fail(
+                f"an index named '{name}' already exists",
+                "give this index another `name`, or drop the duplicate",
+            )
         self.index_names.add(name)
         return name
 
@@ -134,16 +151,21 @@ class Builder:
             self.fail(f"model name {model!r} must be PascalCase (letters and digits)")
         if model in self.model_names or model in RESERVED_MODELS:
             other = self.model_names.get(model, "a generated helper")
-            self.fail(f"model class '{model}' for table '{table}' clashes with {other}",
-                      "set `model:` on the table to a different class name")
+            self.fail(
+                f"model class '{model}' for table '{table}' clashes with {other}",
+                "set `model:` on the table to a different class name",
+            )
         self.model_names[model] = f"table '{table}'"
         return model
 
     def column_type(self, raw: Mapping, current: Migration) -> ColumnType:
         spelled = raw.get("type")
         if not isinstance(spelled, str):
-            self.fail("every column needs a `type`", f"one of {', '.join(TYPES)}"
-                      " (except enum), a declared enum, or an array like text[]")
+            self.fail(
+                "every column needs a `type`",
+                f"one of {', '.join(TYPES)}"
+                " (except enum), a declared enum, or an array like text[]",
+            )
         m = TYPE_RE.match(spelled.lower())
         if not m:
             self.fail(f"unknown column type {spelled!r}")
@@ -169,19 +191,26 @@ class Builder:
                     params[key] = value
             for key in spec.required_params:
                 if key not in params:
-                    self.fail(f"type {base} needs `{key}`",
-                              f"for example {{type: {base}, {key}: "
-                              f"{ {'length': 255, 'precision': 10, 'dimensions': 1536}[key]}}}")
+                    self.fail(
+                        f"type {base} needs `{key}`",
+                        f"for example {{type: {base}, {key}: "
+                        f"{ {'length': 255, 'precision': 10, 'dimensions': 1536}[key] }}}",
+                    )
             if arr and not spec.array_ok:
                 self.fail(f"arrays of {base} are not supported")
         else:
             if base not in self.project.enums:
                 self._not_yet("enum", base, current)
-                self.fail(f"unknown column type {spelled!r}",
-                          f"use one of {', '.join(k for k in TYPES if k != 'enum')}, "
-                          f"or declare the enum first with an `enum:` action"
-                          + (f" (enums so far: {', '.join(self.project.enums)})" if self.project.enums
-                             else ""))
+                self.fail(
+                    f"unknown column type {spelled!r}",
+                    f"use one of {', '.join(k for k in TYPES if k != 'enum')}, "
+                    f"or declare the enum first with an `enum:` action"
+                    + (
+                        f" (enums so far: {', '.join(self.project.enums)})"
+                        if self.project.enums
+                        else ""
+                    ),
+                )
             enum = self.project.enums[base]
             base = "enum"
             if p1 is not None:
@@ -202,8 +231,21 @@ class Builder:
     def column(self, raw: Any, table: str, current: Migration, *, adding: bool) -> Column:
         if not isinstance(raw, Mapping):
             self.fail(f"a column must be a mapping like {{name: title, type: text}}, got {raw!r}")
-        allowed = {"name", "type", "required", "unique", "default", "length", "precision",
-                   "scale", "dimensions", "references", "on_delete", "column", "table"}
+        allowed = {
+            "name",
+            "type",
+            "required",
+            "unique",
+            "default",
+            "length",
+            "precision",
+            "scale",
+            "dimensions",
+            "references",
+            "on_delete",
+            "column",
+            "table",
+        }
         self.check_options(raw, allowed, "column")
         name = self.ident(raw.get("name", raw.get("column")), "column name")
         ctype = self.column_type(raw, current)
@@ -217,9 +259,16 @@ class Builder:
             spec = TYPES[ctype.base]
             try:
                 default = literals.parse_default(
-                    raw["default"], ctype.base, spec.literal, array=ctype.array,
-                    sql_type=ctype.sql, enum_values=ctype.enum.values if ctype.enum else None,
-                    precision=ctype.precision, scale=ctype.scale, length=ctype.length)
+                    raw["default"],
+                    ctype.base,
+                    spec.literal,
+                    array=ctype.array,
+                    sql_type=ctype.sql,
+                    enum_values=ctype.enum.values if ctype.enum else None,
+                    precision=ctype.precision,
+                    scale=ctype.scale,
+                    length=ctype.length,
+                )
             except ValueError as err:
                 self.fail(f"column '{name}': {err}")
         if unique and ctype.base in ("jsonb", "vector"):
@@ -237,19 +286,29 @@ class Builder:
         elif "on_delete" in raw:
             self.fail(f"column '{name}': `on_delete` needs `references`")
         if adding and required and default is None:
-            self.fail(f"column '{name}' is required but has no default, so adding it to "
-                      f"'{table}' fails once the table has rows",
-                      "give it a `default`, or add it without `required`")
-        return Column(name=name, type=ctype, nullable=not required, default=default,
-                      unique=unique, references=ref)
+            self.fail(
+                f"column '{name}' is required but has no default, so adding it to "
+                f"'{table}' fails once the table has rows",
+                "give it a `default`, or add it without `required`",
+            )
+        return Column(
+            name=name,
+            type=ctype,
+            nullable=not required,
+            default=default,
+            unique=unique,
+            references=ref,
+        )
 
     def on_delete(self, raw: Any, required: bool) -> str:
         value = "no action" if raw is None else str(raw).lower().replace("_", " ")
         if value not in ON_DELETE:
             self.fail(f"on_delete {raw!r} is not one of {', '.join(ON_DELETE)}")
         if value == "set null" and required:
-            self.fail("on_delete 'set null' cannot be used on a required column",
-                      "make the relation optional, or use cascade/restrict")
+            self.fail(
+                "on_delete 'set null' cannot be used on a required column",
+                "make the relation optional, or use cascade/restrict",
+            )
         return value
 
     def add_column(self, table: Table, column: Column) -> None:
@@ -257,8 +316,7 @@ class Builder:
             self.fail(f"table '{table.name}' already has a column '{column.name}'")
         taken = {c.py for c in table.columns} | {r.name for r in table.relations}
         if column.py in taken:
-            self.fail(f"column '{column.name}' clashes with '{column.py}' on model "
-                      f"'{table.model}'")
+            self.fail(f"column '{column.name}' clashes with '{column.py}' on model '{table.model}'")
         table.columns.append(column)
 
     def fk_index(self, table: Table, column: str) -> Index:
@@ -280,11 +338,13 @@ class Builder:
             return col
         target = table if fk.target == table.name else self.project.tables[fk.target]
         if target.tenant and not table.tenant and table.junction_of is None:
-            self.fail(f"'{table.name}.{col.name}' references tenant table '{target.name}', "
-                      f"but '{table.name}' is not a tenant table, so the database cannot keep "
-                      "the reference inside one organization",
-                      f"make '{table.name}' a tenant table (tenant: true), or reference a "
-                      "table that is not a tenant table")
+            self.fail(
+                f"'{table.name}.{col.name}' references tenant table '{target.name}', "
+                f"but '{table.name}' is not a tenant table, so the database cannot keep "
+                "the reference inside one organization",
+                f"make '{table.name}' a tenant table (tenant: true), or reference a "
+                "table that is not a tenant table",
+            )
         if table.tenant and target.tenant:
             col.references = dataclasses.replace(fk, org_scoped=True)
         return col
@@ -305,8 +365,7 @@ class Builder:
     def make_index(self, raw: Any, table: Table) -> Index:
         if not isinstance(raw, Mapping):
             self.fail(f"an index must be a mapping like {{columns: [name]}}, got {raw!r}")
-        self.check_options(raw, {"columns", "unique", "method", "name", "ops", "table"},
-                           "index")
+        self.check_options(raw, {"columns", "unique", "method", "name", "ops", "table"}, "index")
         cols = raw.get("columns")
         if isinstance(cols, str):
             cols = [cols]
@@ -314,16 +373,19 @@ class Builder:
             self.fail(f"index on '{table.name}' needs `columns`")
         for c in cols:
             if not isinstance(c, str) or table.column(c) is None:
-                self.fail(f"index column {c!r} is not a column of '{table.name}'",
-                          f"columns: {', '.join(col.name for col in table.columns)}")
+                self.fail(
+                    f"index column {c!r} is not a column of '{table.name}'",
+                    f"columns: {', '.join(col.name for col in table.columns)}",
+                )
         if len(set(cols)) != len(cols):
             self.fail(f"index on '{table.name}' lists a column twice")
         unique = raw.get("unique", False)
         if not isinstance(unique, bool):
             self.fail("`unique` must be true or false")
         method = str(raw.get("method", "btree")).lower()
-        vector_cols = [c.name for c in map(table.column, cols)
-                       if c is not None and c.type.base == "vector"]
+        vector_cols = [
+            c.name for c in map(table.column, cols) if c is not None and c.type.base == "vector"
+        ]
         opclass = None
         if method in ("hnsw", "ivfflat"):
             if len(cols) != 1 or not vector_cols:
@@ -344,8 +406,10 @@ class Builder:
         key = (tuple(cols), unique, method)
         for other in table.indexes:
             if (other.columns, other.unique, other.method) == key:
-                self.fail(f"'{table.name}' already has an index on ({', '.join(cols)}): "
-                          f"'{other.name}'", "remove the duplicate index")
+                self.fail(
+                    f"'{table.name}' already has an index on ({', '.join(cols)}): '{other.name}'",
+                    "remove the duplicate index",
+                )
         name = self.index_name(table.name, tuple(cols), raw.get("name"))
         return Index(name, table.name, tuple(cols), unique, method, opclass)
 
@@ -353,9 +417,11 @@ class Builder:
         seen = {c.py for c in table.columns}
         for r in table.relations:
             if r.name in seen or names.python_name(r.name) != r.name:
-                self.fail(f"relation attribute '{r.name}' on model '{table.model}' clashes with "
-                          "a column or another relation",
-                          "set `name:`/`inverse:` on the relation to choose another attribute")
+                self.fail(
+                    f"relation attribute '{r.name}' on model '{table.model}' clashes with "
+                    "a column or another relation",
+                    "set `name:`/`inverse:` on the relation to choose another attribute",
+                )
             seen.add(r.name)
 
     def check_ts_exports(self) -> None:
@@ -364,16 +430,23 @@ class Builder:
         for what, name in (
             *((f"enum '{e.name}'", e.ts) for e in self.project.enums.values()),
             *((f"table '{t.name}'", t.ts) for t in self.project.tables.values()),
-            *((f"relations of table '{t.name}'", f"{t.ts}Relations")
-              for t in self.project.tables.values()),
-            *((f"insert type of table '{t.name}'", f"New{t.model}")
-              for t in self.project.tables.values()),
+            *(
+                (f"relations of table '{t.name}'", f"{t.ts}Relations")
+                for t in self.project.tables.values()
+            ),
+            *(
+                (f"insert type of table '{t.name}'", f"New{t.model}")
+                for t in self.project.tables.values()
+            ),
         ):
             if name in seen:
                 creator = self.creators.get(what.split("'")[1])
                 self.where = creator.label if creator else ""
-                self.fail(f"{what} would be exported from schema.ts as '{name}', which is "
-                          f"already {seen[name]}", "rename the table or enum")
+                self.fail(
+                    f"{what} would be exported from schema.ts as '{name}', which is "
+                    f"already {seen[name]}",
+                    "rename the table or enum",
+                )
             seen[name] = what
 
     def scan_creators(self) -> None:
@@ -384,39 +457,64 @@ class Builder:
                 if isinstance(action.get("enum"), str):
                     self.creators.setdefault(action["enum"], m)
                 elif isinstance(action.get("table"), str) and not any(
-                        k in action for k in ("column", "index", "relation")):
+                    k in action for k in ("column", "index", "relation")
+                ):
                     self.creators.setdefault(action["table"], m)
 
     def core_tables(self) -> None:
         uid = ColumnType("uuid")
         now = literals.Default("now()", expression=True)
-        org = Table("organizations", "", core=True, timestamps=True, model="Organization",
-                    created_in="00001_core_functions")
+        org = Table(
+            "organizations",
+            "",
+            core=True,
+            timestamps=True,
+            model="Organization",
+            created_in="00001_core_functions",
+        )
         org.columns = [
-            Column("id", uid, False, literals.Default("gen_random_uuid()", True), primary_key=True,
-                   managed=True),
+            Column(
+                "id",
+                uid,
+                False,
+                literals.Default("gen_random_uuid()", True),
+                primary_key=True,
+                managed=True,
+            ),
             Column("name", ColumnType("text"), False),
             Column("created_at", ColumnType("timestamptz"), False, now, managed=True),
             Column("updated_at", ColumnType("timestamptz"), False, now, managed=True),
         ]
-        members = Table("organization_members", "", core=True, model="OrganizationMember",
-                        primary_key=("org_id", "user_id"), created_in="00001_core_functions")
+        members = Table(
+            "organization_members",
+            "",
+            core=True,
+            model="OrganizationMember",
+            primary_key=("org_id", "user_id"),
+            created_in="00001_core_functions",
+        )
         members.columns = [
-            Column("org_id", uid, False, references=ForeignKey("org_id", "organizations",
-                                                               "cascade")),
-            Column("user_id", uid, False, references=ForeignKey("user_id", "auth.users",
-                                                                "cascade")),
+            Column(
+                "org_id", uid, False, references=ForeignKey("org_id", "organizations", "cascade")
+            ),
+            Column(
+                "user_id", uid, False, references=ForeignKey("user_id", "auth.users", "cascade")
+            ),
             Column("role", ColumnType("text"), False, literals.Default("'member'", value="member")),
             Column("created_at", ColumnType("timestamptz"), False, now, managed=True),
         ]
-        members.checks = [("organization_members_role_check",
-                           "role = any (array['owner', 'admin', 'member'])")]
-        members.indexes = [Index("idx_organization_members_user_id", "organization_members",
-                                 ("user_id",))]
-        members.relations = [RelationEnd("organization", "one", "organizations", "members",
-                                         "org_id")]
-        org.relations = [RelationEnd("members", "many", "organization_members", "organization",
-                                     "org_id")]
+        members.checks = [
+            ("organization_members_role_check", "role = any (array['owner', 'admin', 'member'])")
+        ]
+        members.indexes = [
+            Index("idx_organization_members_user_id", "organization_members", ("user_id",))
+        ]
+        members.relations = [
+            RelationEnd("organization", "one", "organizations", "members", "org_id")
+        ]
+        org.relations = [
+            RelationEnd("members", "many", "organization_members", "organization", "org_id")
+        ]
         for t in (org, members):
             t.policies = rls.core_policies(t)
             self.project.tables[t.name] = t

@@ -18,11 +18,16 @@ def check_append_only(recorded: Sequence[Any], proposed: Sequence[Any]) -> None:
         name = old.get("name") if isinstance(old, dict) else None
         where = f"migrations[{pos}] '{name}'"
         if pos >= len(proposed):
-            raise SchemaError(where, "this applied entry was removed from the changelog",
-                              "entries are append-only: keep it, and add a new entry that "
-                              "undoes what you no longer want")
+            raise SchemaError(
+                where,
+                "this applied entry was removed from the changelog",
+                "entries are append-only: keep it, and add a new entry that "
+                "undoes what you no longer want",
+            )
         if proposed[pos] != old:
-            raise SchemaError(where, "this applied entry was edited (its migration files "
-                              "already exist and may be deployed)",
-                              "entries are append-only: restore it and add a new entry with "
-                              "the change")
+            raise SchemaError(
+                where,
+                "this applied entry was edited (its migration files "
+                "already exist and may be deployed)",
+                "entries are append-only: restore it and add a new entry with the change",
+            )

@@ -21,8 +21,11 @@ from typing import Any
 EXPRESSIONS = {
     "timestamptz": {"now": "now()", "now()": "now()", "current_timestamp": "now()"},
     "date": {"current_date": "CURRENT_DATE", "today": "CURRENT_DATE"},
-    "uuid": {"gen_random_uuid()": "gen_random_uuid()", "random": "gen_random_uuid()",
-             "auth.uid()": "auth.uid()"},
+    "uuid": {
+        "gen_random_uuid()": "gen_random_uuid()",
+        "random": "gen_random_uuid()",
+        "auth.uid()": "auth.uid()",
+    },
 }
 
 INT_RANGES = {"int16": 2**15, "int32": 2**31, "int64": 2**63}
@@ -89,8 +92,11 @@ def sa_text(value: str) -> str:
 
 def ts_string(value: str) -> str:
     """A TypeScript/JavaScript string literal."""
-    return json.dumps(value, ensure_ascii=False).replace("\u2028", "\\u2028").replace(
-        "\u2029", "\\u2029")
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def ts_template(value: str) -> str:
@@ -117,9 +123,18 @@ def rust_string(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def parse_default(raw: Any, base: str, literal_kind: str, *, array: bool, sql_type: str,
-                  enum_values: list[str] | None = None, precision: int | None = None,
-                  scale: int | None = None, length: int | None = None) -> Default:
+def parse_default(
+    raw: Any,
+    base: str,
+    literal_kind: str,
+    *,
+    array: bool,
+    sql_type: str,
+    enum_values: list[str] | None = None,
+    precision: int | None = None,
+    scale: int | None = None,
+    length: int | None = None,
+) -> Default:
     """Check ``raw`` against a column type and return its ``Default``.
 
     Raises ValueError with a message for the user when it does not fit.
@@ -129,12 +144,14 @@ def parse_default(raw: Any, base: str, literal_kind: str, *, array: bool, sql_ty
     if array:
         if not isinstance(raw, list):
             raise ValueError(f"default for a {sql_type} column must be a list")
-        items = [_literal(v, base, literal_kind, enum_values, precision, scale, length)
-                 for v in raw]
+        items = [
+            _literal(v, base, literal_kind, enum_values, precision, scale, length) for v in raw
+        ]
         if not items:
             return Default(f"'{{}}'::{sql_type}", value=[])
-        return Default(f"ARRAY[{', '.join(s for s, _ in items)}]::{sql_type}",
-                       value=[v for _, v in items])
+        return Default(
+            f"ARRAY[{', '.join(s for s, _ in items)}]::{sql_type}", value=[v for _, v in items]
+        )
     sql, value = _literal(raw, base, literal_kind, enum_values, precision, scale, length)
     if literal_kind in ("uuid", "timestamptz", "date", "time", "json"):
         sql = f"{sql}::{sql_type}"
@@ -167,8 +184,9 @@ def _literal(raw: Any, base: str, kind: str, enum_values, precision, scale, leng
         if precision is not None:
             exponent = d.as_tuple().exponent  # an int for finite numbers
             places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-            if places > (scale or 0) or len(d.quantize(decimal.Decimal(1)).as_tuple().digits) > \
-                    precision - (scale or 0):
+            if places > (scale or 0) or len(
+                d.quantize(decimal.Decimal(1)).as_tuple().digits
+            ) > precision - (scale or 0):
                 raise ValueError(f"default {raw} does not fit numeric({precision}, {scale or 0})")
         return format(d, "f"), str(d)
     if kind == "float":
@@ -187,11 +205,15 @@ def _literal(raw: Any, base: str, kind: str, enum_values, precision, scale, leng
         try:
             return sql_string(str(uuid.UUID(str(raw)))), str(uuid.UUID(str(raw)))
         except ValueError:
-            raise ValueError(f"default must be a UUID, gen_random_uuid() or auth.uid(), "
-                             f"got {raw!r}") from None
+            raise ValueError(
+                f"default must be a UUID, gen_random_uuid() or auth.uid(), got {raw!r}"
+            ) from None
     if kind in ("timestamptz", "date", "time"):
-        parse = {"timestamptz": datetime.datetime.fromisoformat,
-                 "date": datetime.date.fromisoformat, "time": datetime.time.fromisoformat}[kind]
+        parse = {
+            "timestamptz": datetime.datetime.fromisoformat,
+            "date": datetime.date.fromisoformat,
+            "time": datetime.time.fromisoformat,
+        }[kind]
         text = raw.isoformat() if hasattr(raw, "isoformat") else raw
         try:
             parse(str(text))

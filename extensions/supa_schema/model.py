@@ -7,12 +7,15 @@ them (and the per-language spellings they expose) and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from . import literals, names
 from .types import ARRAY, TYPES
 
 
 @dataclass
 class Enum:
+    """A PostgreSQL enum type and its values, in declaration order."""
+
     name: str
     values: list[str]
     created_in: str = ""  # file stem of the migration that creates it
@@ -41,6 +44,8 @@ class Enum:
 
 @dataclass(frozen=True)
 class ColumnType:
+    """A column's type: a key of ``types.TYPES`` with its parameters."""
+
     base: str  # key of TYPES
     array: bool = False
     length: int | None = None
@@ -53,9 +58,11 @@ class ColumnType:
         """This type in one language (a field of ``TypeSpec``)."""
         spec = TYPES[self.base]
         params = {
-            "length": self.length, "precision": self.precision,
+            "length": self.length,
+            "precision": self.precision,
             "scale": self.scale if self.scale is not None else 0,
-            "dimensions": self.dimensions, "col": "{col}",
+            "dimensions": self.dimensions,
+            "col": "{col}",
         }
         if self.enum is not None:
             params.update(enum=self.enum.name, Enum=self.enum.cls, enumTs=self.enum.ts)
@@ -77,6 +84,8 @@ class ColumnType:
 
 @dataclass(frozen=True)
 class ForeignKey:
+    """A reference from one column (with org_id, when organization-scoped)."""
+
     column: str
     target: str  # table in the public schema, or "auth.users"
     on_delete: str = "no action"  # SQL spelling, lower case
@@ -111,6 +120,8 @@ class ForeignKey:
 
 @dataclass
 class Column:
+    """A table column and how every language sees it."""
+
     name: str
     type: ColumnType
     nullable: bool = True
@@ -144,6 +155,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Index:
+    """An index; its name is unique in the schema."""
+
     name: str
     table: str
     columns: tuple[str, ...]
@@ -154,6 +167,8 @@ class Index:
 
 @dataclass(frozen=True)
 class Policy:
+    """A row level security policy for one command."""
+
     name: str
     command: str  # select | insert | update | delete
     roles: tuple[str, ...]
@@ -177,6 +192,8 @@ class RelationEnd:
 
 @dataclass
 class Table:
+    """A public table: columns, keys, indexes, relations and policies."""
+
     name: str
     workspace: str
     columns: list[Column] = field(default_factory=list)
@@ -240,9 +257,15 @@ class Table:
         """The table's exported const in the Drizzle schema."""
         return names.ts_export(self.name)
 
-    def copy(self) -> "Table":
+    def copy(self) -> Table:
         """A snapshot whose lists later actions do not change."""
-        return Table(**{**self.__dict__, "columns": list(self.columns),
-                        "indexes": list(self.indexes), "relations": list(self.relations),
-                        "policies": list(self.policies), "checks": list(self.checks)})
-
+        return Table(
+            **{
+                **self.__dict__,
+                "columns": list(self.columns),
+                "indexes": list(self.indexes),
+                "relations": list(self.relations),
+                "policies": list(self.policies),
+                "checks": list(self.checks),
+            }
+        )

@@ -18,7 +18,8 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # PostgreSQL's reserved key words (both "reserved" and "reserved, can be
 # function or type"): as table, column or type names they need quoting.
-SQL_RESERVED = frozenset("""
+SQL_RESERVED = frozenset(
+    """
 all analyse analyze and any array as asc asymmetric authorization binary both case cast
 check collate collation column concurrently constraint create cross current_catalog
 current_date current_role current_schema current_time current_timestamp current_user
@@ -28,28 +29,34 @@ leading left like limit localtime localtimestamp natural not notnull null offset
 or order outer overlaps placing primary references returning right select session_user
 similar some symmetric system_user table tablesample then to trailing true union unique
 user using variadic verbose when where window with
-""".split())
+""".split()
+)
 
 PYTHON_RESERVED = frozenset(keyword.kwlist) | {
     # Attributes SQLAlchemy's declarative base reserves on mapped classes.
-    "metadata", "registry",
+    "metadata",
+    "registry",
     # Names our models and schemas use for themselves.
     "model_config",
 }
 
-TS_RESERVED = frozenset("""
+TS_RESERVED = frozenset(
+    """
 break case catch class const continue debugger default delete do else enum export extends
 false finally for function if import in instanceof new null return super switch this throw
 true try typeof var void while with yield let static implements interface package private
 protected public await arguments eval undefined
-""".split())
+""".split()
+)
 
-RUST_RESERVED = frozenset("""
+RUST_RESERVED = frozenset(
+    """
 as break const continue crate else enum extern false fn for if impl in let loop match mod
 move mut pub ref return self Self static struct super trait true type unsafe use where
 while async await dyn abstract become box do final macro override priv typeof unsized
 virtual yield try gen
-""".split())
+""".split()
+)
 # Keywords that cannot be raw identifiers in Rust.
 RUST_NO_RAW = frozenset({"self", "Self", "super", "crate", "_"})
 
@@ -59,16 +66,22 @@ def identifier_problem(name: object) -> str | None:
     if not isinstance(name, str) or name == "":
         return "a name is required (lower-case letters, digits and underscores)"
     if len(name.encode()) > MAX_IDENTIFIER_BYTES:
-        return (f"'{name[:20]}...' is {len(name.encode())} bytes; PostgreSQL truncates names "
-                f"longer than {MAX_IDENTIFIER_BYTES} bytes: choose a shorter name")
+        return (
+            f"'{name[:20]}...' is {len(name.encode())} bytes; PostgreSQL truncates names "
+            f"longer than {MAX_IDENTIFIER_BYTES} bytes: choose a shorter name"
+        )
     if not IDENTIFIER.match(name):
-        return (f"'{name}' is not a valid name: use lower-case snake_case that starts with a "
-                "letter (a-z, 0-9 and _ only)")
+        return (
+            f"'{name}' is not a valid name: use lower-case snake_case that starts with a "
+            "letter (a-z, 0-9 and _ only)"
+        )
     if name.endswith("_"):
         return f"'{name}' ends with an underscore, which is kept for names mapped in Python"
     if name in SQL_RESERVED:
-        return (f"'{name}' is a reserved word in SQL and would have to be quoted everywhere: "
-                "choose another name")
+        return (
+            f"'{name}' is a reserved word in SQL and would have to be quoted everywhere: "
+            "choose another name"
+        )
     return None
 
 
@@ -84,11 +97,26 @@ def camel(name: str) -> str:
 
 
 _IRREGULAR = {
-    "people": "person", "children": "child", "men": "man", "women": "woman",
-    "mice": "mouse", "geese": "goose", "teeth": "tooth", "feet": "foot",
-    "data": "data", "media": "media", "criteria": "criterion", "analyses": "analysis",
-    "indices": "index", "matrices": "matrix", "vertices": "vertex", "series": "series",
-    "species": "species", "news": "news", "statuses": "status", "addresses": "address",
+    "people": "person",
+    "children": "child",
+    "men": "man",
+    "women": "woman",
+    "mice": "mouse",
+    "geese": "goose",
+    "teeth": "tooth",
+    "feet": "foot",
+    "data": "data",
+    "media": "media",
+    "criteria": "criterion",
+    "analyses": "analysis",
+    "indices": "index",
+    "matrices": "matrix",
+    "vertices": "vertex",
+    "series": "series",
+    "species": "species",
+    "news": "news",
+    "statuses": "status",
+    "addresses": "address",
 }
 
 

@@ -13,6 +13,8 @@ from .model import Column, Enum, ForeignKey, Index, Table
 
 @dataclass(frozen=True)
 class CreateExtension:
+    """``create extension`` (pgvector, in the extensions schema)."""
+
     name: str
     schema: str = "extensions"
     kind: str = "create_extension"
@@ -20,18 +22,24 @@ class CreateExtension:
 
 @dataclass(frozen=True)
 class CreateEnum:
+    """``create type ... as enum``."""
+
     enum: Enum
     kind: str = "create_enum"
 
 
 @dataclass(frozen=True)
 class CreateTable:
+    """``create table`` with its keys, indexes, triggers and policies."""
+
     table: Table  # a snapshot taken when the entry ran
     kind: str = "create_table"
 
 
 @dataclass(frozen=True)
 class AddColumn:
+    """``alter table ... add column``, with its unique key, foreign key and index."""
+
     table: str
     column: Column
     index: Index | None = None  # foreign keys get an index
@@ -44,6 +52,8 @@ class AddColumn:
 
 @dataclass(frozen=True)
 class CreateIndex:
+    """``create index`` on an existing table."""
+
     index: Index
     kind: str = "create_index"
 

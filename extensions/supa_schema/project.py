@@ -36,8 +36,10 @@ class Project:
         """The workspace, or the seed's redirect message when it has no ORM."""
         ws = self.workspaces.get(workspace)
         if ws is None:
-            raise SchemaError(f"workspace '{workspace}'", "is not one of this repo's "
-                              f"workspaces ({', '.join(self.workspaces) or 'none'})")
+            raise SchemaError(
+                f"workspace '{workspace}'",
+                f"is not one of this repo's workspaces ({', '.join(self.workspaces) or 'none'})",
+            )
         if ws.orm is None:
             raise SchemaError(f"workspace '{workspace}'", ORM_REDIRECT)
         return ws
@@ -57,8 +59,14 @@ class Project:
         """Many-to-many link tables between two tenant tables (org_id on every link)."""
         return [t for t in self.tables.values() if t.tenant and t.junction_of is not None]
 
-    def fixture(self, table: Table, tag: str, org: str | None = None, user: str | None = None,
-                parents: str | None = None):
+    def fixture(
+        self,
+        table: Table,
+        tag: str,
+        org: str | None = None,
+        user: str | None = None,
+        parents: str | None = None,
+    ):
         """Rows (parents first) giving ``table`` one row in test organization ``org``.
 
         ``org``/``user`` name test sides ("a", "b"); with ``parents`` only the
@@ -66,8 +74,14 @@ class Project:
         """
         from .samples import fixed_uuid, fixture_rows
 
-        return fixture_rows(table, self.tables, org=fixed_uuid("org", org or tag),
-                            user=fixed_uuid("user", user or tag), tag=tag, parents=parents)
+        return fixture_rows(
+            table,
+            self.tables,
+            org=fixed_uuid("org", org or tag),
+            user=fixed_uuid("user", user or tag),
+            tag=tag,
+            parents=parents,
+        )
 
     @staticmethod
     def fixed_uuid(*parts: str) -> str:
@@ -124,8 +138,9 @@ class Project:
                 "language": ws.language,
                 "path": ws.path,
                 "database": {
-                    "orm": ({"name": ws.orm, "schemaPath": ws.kind.schema_path}
-                            if ws.orm else None),
+                    "orm": (
+                        {"name": ws.orm, "schemaPath": ws.kind.schema_path} if ws.orm else None
+                    ),
                     "migrationStrategy": {
                         "type": "hybrid",
                         "prefix": ws.kind.prefix,
@@ -133,9 +148,11 @@ class Project:
                     },
                 },
             }
-        return {"project": {"name": self.name, "multiTenant": self.multi_tenant},
-                "stack": {"workspaces": out},
-                "supabase": {"migrationsPath": "supabase/migrations"}}
+        return {
+            "project": {"name": self.name, "multiTenant": self.multi_tenant},
+            "stack": {"workspaces": out},
+            "supabase": {"migrationsPath": "supabase/migrations"},
+        }
 
     @property
     def kodo_config_json(self) -> str:

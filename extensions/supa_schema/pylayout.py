@@ -76,8 +76,9 @@ def layout_tuple(prefix: str, items: list, indent: int = 4) -> str:
             return one
     lines = [f"{pad}{prefix}("]
     for item in items:
-        lines.append(layout("", item, indent + 4, ",") if isinstance(item, Call)
-                     else f"{pad}    {item},")
+        lines.append(
+            layout("", item, indent + 4, ",") if isinstance(item, Call) else f"{pad}    {item},"
+        )
     lines.append(f"{pad})")
     return "\n".join(lines)
 

@@ -15,8 +15,14 @@ MEMBER_ORGS = "(select private.user_org_ids())"
 UID = "(select auth.uid())"
 
 
-def _per_command(table: str, what: str, expr: str, commands=COMMANDS,
-                 roles=("authenticated",), live: str | None = None) -> list[Policy]:
+def _per_command(
+    table: str,
+    what: str,
+    expr: str,
+    commands=COMMANDS,
+    roles=("authenticated",),
+    live: str | None = None,
+) -> list[Policy]:
     """One policy per command. ``live`` narrows the rows a command can see (soft
     delete hides deleted rows); new rows are checked against ``expr`` alone."""
     seen = f"{expr} and {live}" if live else expr
@@ -41,8 +47,10 @@ def policies_for(table: Table, tables: dict[str, Table]) -> list[Policy]:
         # A link row is visible and writable when both linked rows are visible
         # to the caller: their own policies decide.
         (left, lcol), (right, rcol) = _junction_sides(table)
-        expr = (f"exists (select 1 from public.{left} l where l.id = {name}.{lcol}) and "
-                f"exists (select 1 from public.{right} r where r.id = {name}.{rcol})")
+        expr = (
+            f"exists (select 1 from public.{left} l where l.id = {name}.{lcol}) and "
+            f"exists (select 1 from public.{right} r where r.id = {name}.{rcol})"
+        )
         return _per_command(name, "linked", expr, ("select", "insert", "delete"))
     if table.tenant:
         expr = f"org_id in {MEMBER_ORGS}"
@@ -52,14 +60,22 @@ def policies_for(table: Table, tables: dict[str, Table]) -> list[Policy]:
     if table.owner:
         policies = _per_command(name, "owner", f"user_id = {UID}", live=live)
         if table.public_read:
-            policies[0] = Policy(f"{name}_select_public", "select", ("anon", "authenticated"),
-                                 live or "true", None)
+            policies[0] = Policy(
+                f"{name}_select_public", "select", ("anon", "authenticated"), live or "true", None
+            )
         return policies
     roles = ("anon", "authenticated") if table.public_read else ("authenticated",)
     # Readable by signed-in users (or everyone); written only by the service role,
     # which bypasses RLS: no write policy is ever `true`.
-    return [Policy(f"{name}_select_{'public' if table.public_read else 'authenticated'}",
-                   "select", roles, live or "true", None)]
+    return [
+        Policy(
+            f"{name}_select_{'public' if table.public_read else 'authenticated'}",
+            "select",
+            roles,
+            live or "true",
+            None,
+        )
+    ]
 
 
 def _junction_sides(table: Table) -> tuple[tuple[str, str], tuple[str, str]]:
@@ -82,22 +98,37 @@ def core_policies(table: Table) -> list[Policy]:
     owner = "(select private.user_org_ids('owner'))"
     if table.name == "organizations":
         return [
-            Policy("organizations_select_member", "select", ("authenticated",),
-                   f"id in {member}", None),
-            Policy("organizations_update_admin", "update", ("authenticated",),
-                   f"id in {admin}", f"id in {admin}"),
-            Policy("organizations_delete_owner", "delete", ("authenticated",),
-                   f"id in {owner}", None),
+            Policy(
+                "organizations_select_member", "select", ("authenticated",), f"id in {member}", None
+            ),
+            Policy(
+                "organizations_update_admin",
+                "update",
+                ("authenticated",),
+                f"id in {admin}",
+                f"id in {admin}",
+            ),
+            Policy(
+                "organizations_delete_owner", "delete", ("authenticated",), f"id in {owner}", None
+            ),
         ]
     # A role up to the caller's own: owners manage anyone, admins non-owners.
     manage = f"org_id in {owner} or (role <> 'owner' and org_id in {admin})"
     return [
-        Policy("organization_members_select_member", "select", ("authenticated",),
-               f"org_id in {member}", None),
-        Policy("organization_members_insert_manager", "insert", ("authenticated",),
-               None, manage),
-        Policy("organization_members_update_manager", "update", ("authenticated",),
-               manage, manage),
-        Policy("organization_members_delete_manager_or_self", "delete", ("authenticated",),
-               f"user_id = {UID} or {manage}", None),
+        Policy(
+            "organization_members_select_member",
+            "select",
+            ("authenticated",),
+            f"org_id in {member}",
+            None,
+        ),
+        Policy("organization_members_insert_manager", "insert", ("authenticated",), None, manage),
+        Policy("organization_members_update_manager", "update", ("authenticated",), manage, manage),
+        Policy(
+            "organization_members_delete_manager_or_self",
+            "delete",
+            ("authenticated",),
+            f"user_id = {UID} or {manage}",
+            None,
+        ),
     ]

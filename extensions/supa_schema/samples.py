@@ -30,12 +30,18 @@ def sample_sql(column: Column, tag: str) -> str:
         "uuid": lambda: f"'{fixed_uuid(column.name, tag)}'",
         "text": lambda: sql_string(f"sample {tag}"),
         "varchar": lambda: sql_string(tag[: t.length or 1]),
-        "smallint": lambda: str(n), "integer": lambda: str(n), "bigint": lambda: str(n),
-        "numeric": lambda: str(n), "real": lambda: f"{n}.5", "double": lambda: f"{n}.5",
+        "smallint": lambda: str(n),
+        "integer": lambda: str(n),
+        "bigint": lambda: str(n),
+        "numeric": lambda: str(n),
+        "real": lambda: f"{n}.5",
+        "double": lambda: f"{n}.5",
         "boolean": lambda: "true",
         "timestamptz": lambda: f"'2024-01-0{n}T00:00:00Z'",
-        "date": lambda: f"'2024-01-0{n}'", "time": lambda: f"'12:00:0{n}'",
-        "jsonb": lambda: "'{}'", "bytea": lambda: f"'\\x0{n}'::bytea",
+        "date": lambda: f"'2024-01-0{n}'",
+        "time": lambda: f"'12:00:0{n}'",
+        "jsonb": lambda: "'{}'",
+        "bytea": lambda: f"'\\x0{n}'::bytea",
         "vector": lambda: "'[" + ",".join(["0.5"] * (t.dimensions or 1)) + "]'",
         "enum": lambda: sql_string(t.enum.values[0]) if t.enum else "null",
     }[t.base]()
@@ -43,6 +49,8 @@ def sample_sql(column: Column, tag: str) -> str:
 
 @dataclass(frozen=True)
 class FixtureRow:
+    """One row to insert: a table and (column, SQL literal) pairs."""
+
     table: str
     values: tuple[tuple[str, str], ...]  # (column, SQL literal)
 
@@ -57,7 +65,7 @@ class FixtureRow:
     def value(self, column: str) -> str:
         return dict(self.values)[column]
 
-    def with_value(self, column: str, literal: str) -> "FixtureRow":
+    def with_value(self, column: str, literal: str) -> FixtureRow:
         """The same row with ``column`` set (added when the row did not set it)."""
         values = dict(self.values)
         values[column] = literal
@@ -66,22 +74,36 @@ class FixtureRow:
     @property
     def insert(self) -> str:
         """An insert of this row that leaves an existing row with the same key alone."""
-        return (f"insert into public.{self.table} ({self.columns}) values ({self.literals}) "
-                "on conflict do nothing;")
+        return (
+            f"insert into public.{self.table} ({self.columns}) values ({self.literals}) "
+            "on conflict do nothing;"
+        )
 
 
 def editable_column(table: Table) -> Column | None:
     """A plain data column a test can change (not a key, reference or managed column)."""
     keys = {c for i in table.indexes if i.unique for c in i.columns}
     for c in table.columns:
-        if not (c.managed or c.primary_key or c.references or c.unique or c.name in keys
-                or c.name in ("org_id", "user_id", "deleted_at")):
+        if not (
+            c.managed
+            or c.primary_key
+            or c.references
+            or c.unique
+            or c.name in keys
+            or c.name in ("org_id", "user_id", "deleted_at")
+        ):
             return c
     return None
 
 
-def fixture_rows(table: Table, tables: dict[str, Table], org: str, user: str,
-                 tag: str, parents: str | None = None) -> list[FixtureRow]:
+def fixture_rows(
+    table: Table,
+    tables: dict[str, Table],
+    org: str,
+    user: str,
+    tag: str,
+    parents: str | None = None,
+) -> list[FixtureRow]:
     """Rows to insert (parents first) so that one row of ``table`` exists in ``org``.
 
     With ``parents``, only ``table``'s row is returned and its required foreign
@@ -109,8 +131,11 @@ def fixture_rows(table: Table, tables: dict[str, Table], org: str, user: str,
                     values.append((c.name, ids[fk.target]))
                 else:
                     values.append((c.name, f"'{fixed_uuid(fk.target, parents)}'"))
-            elif (not c.nullable and c.default is None) or c.unique or any(
-                    i.unique and c.name in i.columns for i in t.indexes):
+            elif (
+                (not c.nullable and c.default is None)
+                or c.unique
+                or any(i.unique and c.name in i.columns for i in t.indexes)
+            ):
                 # Required, or part of a unique key: defaults would collide.
                 values.append((c.name, sample_sql(c, own_tag)))
         rows.append(FixtureRow(t.name, tuple(values)))

@@ -8,7 +8,16 @@ VECTOR_OPS = {"cosine": "vector_cosine_ops", "l2": "vector_l2_ops", "ip": "vecto
 CORE_TABLES = ("organizations", "organization_members")
 # Tenancy tables, migration tools' tables, and names of generated modules that
 # sit beside the per-table modules (Python's base.py/enums.py, Rust's mod.rs).
-RESERVED_TABLES = CORE_TABLES + ("alembic_version", "_sqlx_migrations", "users", "base", "enums",
-                                 "mod", "schema", "relations", "types")
+RESERVED_TABLES = CORE_TABLES + (
+    "alembic_version",
+    "_sqlx_migrations",
+    "users",
+    "base",
+    "enums",
+    "mod",
+    "schema",
+    "relations",
+    "types",
+)
 # Classes every workspace generates besides the models.
 RESERVED_MODELS = ("Base", "TimestampMixin", "Database", "Json")

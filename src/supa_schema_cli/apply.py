@@ -36,6 +36,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import jinja2
 import yaml
+
 from supa_schema.impact import Impact, impact
 
 from . import copier_api
@@ -70,6 +71,7 @@ def _keeps_callers_engine(function: Callable[_P, _R]) -> Callable[_P, _R]:
     imports some submodules inside functions, which Python looks up in
     ``sys.modules`` on every call: afterwards they must be its own again.
     """
+
     @wraps(function)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         saved = {name: module for name, module in sys.modules.items() if _is_engine(name)}
@@ -103,8 +105,9 @@ def load_yaml(text: str) -> Any:
 def load_answers(repo: Path) -> dict[str, Any]:
     path = repo / ANSWERS_FILE
     if not path.is_file():
-        raise UpdateError(f"{path} not found: run this inside a repo made by supa-schema "
-                          "(or pass --repo)")
+        raise UpdateError(
+            f"{path} not found: run this inside a repo made by supa-schema (or pass --repo)"
+        )
     answers: dict[str, Any] = load_yaml(path.read_text()) or {}
     return answers
 
@@ -137,8 +140,9 @@ def template_at(src_path: str, commit: str, repo: Path | None = None) -> Path | 
         return target
     partial = target.with_name(f"{sha_text}.{os.getpid()}.partial")
     partial.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.Popen(["git", "archive", "--format=tar", sha_text], cwd=src,
-                               stdout=subprocess.PIPE)
+    archive = subprocess.Popen(
+        ["git", "archive", "--format=tar", sha_text], cwd=src, stdout=subprocess.PIPE
+    )
     with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
         tar.extractall(partial, filter="data")
     if archive.wait() != 0:
@@ -162,20 +166,29 @@ class Renderer:
         self._strings: dict[str, jinja2.Template] = {}
         self.hook = _context_module(self.env)
         sha = template.name  # the commit: compiled templates never go stale
-        self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(
-            str(_mkdir(CACHE / "jinja" / sha)))
+        self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(_mkdir(CACHE / "jinja" / sha)))
 
     def context(self, migrations: list[Any]) -> dict[str, Any]:
         """The variables Copier gives templates, for the recorded answers and ``migrations``."""
         answers = {**user_answers(self.recorded), "migrations": migrations}
-        conf = {"src_path": PurePath(self.template), "dst_path": PurePath(self.repo),
-                "answers_file": PurePath(ANSWERS_FILE), "sep": os.sep,
-                "os": {"posix": "linux", "nt": "windows"}.get(os.name, os.name),
-                "vcs_ref": self.recorded.get("_commit"), "defaults": True, "quiet": True,
-                "unsafe": True}
-        return {**answers, "_copier_answers": {**self.recorded, "migrations": migrations},
-                "_copier_conf": conf, "_folder_name": self.repo.name,
-                "_copier_python": sys.executable}
+        conf = {
+            "src_path": PurePath(self.template),
+            "dst_path": PurePath(self.repo),
+            "answers_file": PurePath(ANSWERS_FILE),
+            "sep": os.sep,
+            "os": {"posix": "linux", "nt": "windows"}.get(os.name, os.name),
+            "vcs_ref": self.recorded.get("_commit"),
+            "defaults": True,
+            "quiet": True,
+            "unsafe": True,
+        }
+        return {
+            **answers,
+            "_copier_answers": {**self.recorded, "migrations": migrations},
+            "_copier_conf": conf,
+            "_folder_name": self.repo.name,
+            "_copier_python": sys.executable,
+        }
 
     def _string(self, text: str) -> jinja2.Template:
         tpl = self._strings.get(text)
@@ -186,11 +199,13 @@ class Renderer:
     def sources(self) -> list[str]:
         """Template files (relative to the template root) that Jinja renders."""
         root = self.template / self.subdir
-        return sorted(p.relative_to(self.template).as_posix() for p in root.rglob(f"*{SUFFIX}")
-                      if p.is_file())
+        return sorted(
+            p.relative_to(self.template).as_posix() for p in root.rglob(f"*{SUFFIX}") if p.is_file()
+        )
 
-    def paths(self, source: str, ctx: dict[str, Any],
-              wanted: Impact | None) -> Iterator[tuple[str, dict[str, Any]]]:
+    def paths(
+        self, source: str, ctx: dict[str, Any], wanted: Impact | None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Destination paths of ``source`` with their extra context (Copier's rules).
 
         A part rendering to an empty string drops the file; a ``yield`` part
@@ -201,8 +216,9 @@ class Renderer:
         def render(part: str, extra: dict[str, Any]) -> str:
             return self._string(part).render({**ctx, **extra})
 
-        yield from copier_api.expand_path(self.env, parts, render,
-                                          None if wanted is None else wanted.wants)
+        yield from copier_api.expand_path(
+            self.env, parts, render, None if wanted is None else wanted.wants
+        )
 
     def render(self, source: str, ctx: dict[str, Any], extra: dict[str, Any]) -> bytes:
         template = self.env.get_template(source)
@@ -212,8 +228,9 @@ class Renderer:
         """The engine's Project for this context (the template's own engine)."""
         return self.hook.project_for(ctx)
 
-    def files(self, migrations: list[Any], wanted: Impact | None,
-              skip: frozenset[str] = frozenset()) -> dict[str, bytes]:
+    def files(
+        self, migrations: list[Any], wanted: Impact | None, skip: frozenset[str] = frozenset()
+    ) -> dict[str, bytes]:
         """Render every file the changelog ``migrations`` gives, restricted to ``wanted``."""
         ctx = self.context(migrations)
         out: dict[str, bytes] = {}
@@ -237,14 +254,19 @@ class Renderer:
         lines = current.splitlines(keepends=True)
         start = next((i for i, line in enumerate(lines) if line == "migrations:\n"), None)
         if start is not None and old and new[: len(old)] == old:
-            end = next((i for i in range(start + 1, len(lines))
-                        if not lines[i].startswith((" ", "-"))), len(lines))
-            added = {"migrations": new[len(old):]}
+            end = next(
+                (i for i in range(start + 1, len(lines)) if not lines[i].startswith((" ", "-"))),
+                len(lines),
+            )
+            added = {"migrations": new[len(old) :]}
             dumped: str = self.env.filters["to_nice_yaml"](added)
             head, _, items = dumped.partition("\n")
             # The splice point is the end of the block that holds the recorded entries.
-            if (head == "migrations:" and lines[end - 1].endswith("\n")
-                    and load_yaml(dumped) == added):
+            if (
+                head == "migrations:"
+                and lines[end - 1].endswith("\n")
+                and load_yaml(dumped) == added
+            ):
                 return ("".join(lines[:end]) + items + "".join(lines[end:])).encode()
         source = next(s for s in self.sources() if "answers_file" in s)
         ctx = self.context(new)
@@ -266,8 +288,10 @@ def render_models(repo: Path) -> dict[str, bytes]:
     recorded = load_answers(repo)
     renderer = renderer_for(repo, recorded)
     if renderer is None:
-        raise UpdateError("the template is not available locally at the recorded commit "
-                          "(_src_path/_commit in .copier-answers.yml): run `copier update`")
+        raise UpdateError(
+            "the template is not available locally at the recorded commit "
+            "(_src_path/_commit in .copier-answers.yml): run `copier update`"
+        )
     migrations = recorded.get("migrations") or []
     project = renderer.project(renderer.context(migrations))
     return renderer.files(migrations, Impact(frozenset(), frozenset(project.tables)))
@@ -314,11 +338,24 @@ def _context_module(env: jinja2.Environment) -> Any:
 
 
 # Settings that decide what a template renders (everything but the sandbox).
-_ENV_SETTINGS = ("block_start_string", "block_end_string", "variable_start_string",
-                 "variable_end_string", "comment_start_string", "comment_end_string",
-                 "line_statement_prefix", "line_comment_prefix", "trim_blocks", "lstrip_blocks",
-                 "newline_sequence", "keep_trailing_newline", "undefined", "finalize",
-                 "autoescape", "optimized")
+_ENV_SETTINGS = (
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+    "undefined",
+    "finalize",
+    "autoescape",
+    "optimized",
+)
 
 
 def _unsandboxed(sandboxed: jinja2.Environment) -> jinja2.Environment:
@@ -332,7 +369,8 @@ def _unsandboxed(sandboxed: jinja2.Environment) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=sandboxed.loader,
         extensions=[type(ext) for ext in sandboxed.extensions.values()],
-        **{name: getattr(sandboxed, name) for name in _ENV_SETTINGS})
+        **{name: getattr(sandboxed, name) for name in _ENV_SETTINGS},
+    )
     env.filters.update(sandboxed.filters)
     env.tests.update(sandboxed.tests)
     env.globals.update(sandboxed.globals)
@@ -347,16 +385,32 @@ def merge(current: bytes, base: bytes, new: bytes) -> tuple[bytes, bool]:
             path = Path(scratch, label)
             path.write_bytes(body)
             paths.append(str(path))
-        result = subprocess.run(["git", "merge-file", "-p", "-L", "before updating", "-L",
-                                 "last update", "-L", "after updating", *paths],
-                                capture_output=True, check=False)
+        result = subprocess.run(
+            [
+                "git",
+                "merge-file",
+                "-p",
+                "-L",
+                "before updating",
+                "-L",
+                "last update",
+                "-L",
+                "after updating",
+                *paths,
+            ],
+            capture_output=True,
+            check=False,
+        )
     if result.returncode < 0 or result.returncode > 127:
         raise UpdateError(f"git merge-file failed: {result.stderr.decode().strip()}")
     return result.stdout, result.returncode > 0
 
 
-def plan_update(repo: Path, migrations: list[Any], recorded: dict[str, Any] | None = None,
-                ) -> tuple[Renderer, list[Any], Impact] | None:
+def plan_update(
+    repo: Path,
+    migrations: list[Any],
+    recorded: dict[str, Any] | None = None,
+) -> tuple[Renderer, list[Any], Impact] | None:
     """Validate and prepare a fast update; None when only the real `copier update` can do it."""
     if recorded is None:
         recorded = load_answers(repo)
@@ -378,9 +432,14 @@ def plan_update(repo: Path, migrations: list[Any], recorded: dict[str, Any] | No
 
 
 @_keeps_callers_engine
-def apply_changelog(repo: Path, migrations: list[Any], data_file: Path | None = None,
-                    *, allow_dirty: bool = False,
-                    recorded: dict[str, Any] | None = None) -> Result:
+def apply_changelog(
+    repo: Path,
+    migrations: list[Any],
+    data_file: Path | None = None,
+    *,
+    allow_dirty: bool = False,
+    recorded: dict[str, Any] | None = None,
+) -> Result:
     """Make ``migrations`` (the recorded changelog plus new entries) the repo's changelog.
 
     Validates everything before writing; renders only what the new entries
@@ -392,8 +451,10 @@ def apply_changelog(repo: Path, migrations: list[Any], data_file: Path | None = 
     if not allow_dirty:
         status = _git("status", "--porcelain", "--untracked-files=no", cwd=repo)
         if status.returncode == 0 and status.stdout.strip():
-            raise UpdateError(f"{repo} has uncommitted changes: commit or stash them first, "
-                              "so the update can be reviewed (or pass --allow-dirty)")
+            raise UpdateError(
+                f"{repo} has uncommitted changes: commit or stash them first, "
+                "so the update can be reviewed (or pass --allow-dirty)"
+            )
     planned = plan_update(repo, migrations, recorded)
     if planned is None:
         return copier_update(repo, {"migrations": migrations}, data_file)
@@ -452,7 +513,7 @@ def _data_file_text(path: Path, migrations: list[Any]) -> str:
     existing = data.get("migrations") or []
     if list(existing) == migrations[: len(existing)]:
         # Keep the user's own nodes (and their comments) for the entries already there.
-        for entry in migrations[len(existing):]:
+        for entry in migrations[len(existing) :]:
             existing.append(entry)
         data["migrations"] = existing
     else:
@@ -468,12 +529,21 @@ def copier_update(repo: Path, data: dict[str, Any], data_file: Path | None = Non
     from copier import run_update
 
     before = _git("status", "--porcelain", cwd=repo).stdout
-    run_update(str(repo), data=data, defaults=True, overwrite=True, unsafe=True, quiet=True,
-               conflict="inline")
+    run_update(
+        str(repo),
+        data=data,
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        quiet=True,
+        conflict="inline",
+    )
     migrations = data.get("migrations") or []
     if data_file is not None:
         data_file.write_text(_data_file_text(data_file, migrations))
     after = _git("status", "--porcelain", cwd=repo).stdout
-    changed = sorted({line[3:] for line in after.decode().splitlines()}
-                     - {line[3:] for line in before.decode().splitlines()})
+    changed = sorted(
+        {line[3:] for line in after.decode().splitlines()}
+        - {line[3:] for line in before.decode().splitlines()}
+    )
     return Result(written=changed, fast=False)

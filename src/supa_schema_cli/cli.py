@@ -13,8 +13,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-app = typer.Typer(help="Grow a hybrid Supabase schema (Drizzle, SQLAlchemy, SQLx) from one "
-                  "answers file.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Grow a hybrid Supabase schema (Drizzle, SQLAlchemy, SQLx) from one answers file.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console(stderr=True)
 
 
@@ -42,15 +45,20 @@ def data_file_option(help: str, **checks: Any) -> Any:
 
 
 Repo = Annotated[Path, typer.Option("--repo", help="The generated repo")]
-OwningWorkspace = Annotated[str | None, typer.Option(
-    "--workspace", "-w", help="Owning workspace (asked when not given)")]
-OnlyWorkspace = Annotated[str | None, typer.Option(
-    "--workspace", "-w", help="Only this workspace")]
-MigrationName = Annotated[str | None, typer.Option(
-    "--migration-name", help="Migration name (default: from the action)")]
-AppendTo = Annotated[Path | None, data_file_option(
-    "Your answers file: the new entry is appended to it too (comments kept)")]
-Yes = Annotated[bool, typer.Option(
-    "--yes", "--no-input", "-y", help="Ask nothing: flags and defaults only")]
-AllowDirty = Annotated[bool, typer.Option(
-    "--allow-dirty", help="Update a repo with uncommitted changes")]
+OwningWorkspace = Annotated[
+    str | None, typer.Option("--workspace", "-w", help="Owning workspace (asked when not given)")
+]
+OnlyWorkspace = Annotated[str | None, typer.Option("--workspace", "-w", help="Only this workspace")]
+MigrationName = Annotated[
+    str | None, typer.Option("--migration-name", help="Migration name (default: from the action)")
+]
+AppendTo = Annotated[
+    Path | None,
+    data_file_option("Your answers file: the new entry is appended to it too (comments kept)"),
+]
+Yes = Annotated[
+    bool, typer.Option("--yes", "--no-input", "-y", help="Ask nothing: flags and defaults only")
+]
+AllowDirty = Annotated[
+    bool, typer.Option("--allow-dirty", help="Update a repo with uncommitted changes")
+]

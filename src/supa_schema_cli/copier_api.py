@@ -45,15 +45,16 @@ def template_environment(template: Path, dst: Path) -> tuple[jinja2.Environment,
         from copier._main import Worker
     except ImportError:  # pragma: no cover - Copier 9.4
         from copier.main import Worker
-    worker = Worker(src_path=str(template), dst_path=dst, unsafe=True, quiet=True,
-                    defaults=True)
+    worker = Worker(src_path=str(template), dst_path=dst, unsafe=True, quiet=True, defaults=True)
     return worker.jinja_env, worker.template.subdirectory
 
 
-def expand_path(env: jinja2.Environment, parts: Sequence[str],
-                render: Callable[[str, dict[str, Any]], str],
-                keep: Callable[[Any], bool] | None = None,
-                ) -> Iterator[tuple[str, dict[str, Any]]]:
+def expand_path(
+    env: jinja2.Environment,
+    parts: Sequence[str],
+    render: Callable[[str, dict[str, Any]], str],
+    keep: Callable[[Any], bool] | None = None,
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """Destination paths of a templated path (its ``parts``) with each one's extra context.
 
     Copier's rules (``Worker._render_parts``): a part rendering to an empty
@@ -73,8 +74,9 @@ def expand_path(env: jinja2.Environment, parts: Sequence[str],
         state.yield_name = state.yield_iterable = None
         return render(part, extra)
 
-    def expand(parts: Sequence[str], done: tuple[str, ...], extra: dict[str, Any]
-               ) -> Iterator[tuple[str, dict[str, Any]]]:
+    def expand(
+        parts: Sequence[str], done: tuple[str, ...], extra: dict[str, Any]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         if not parts:
             yield "/".join(done), extra
             return

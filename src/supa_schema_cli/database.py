@@ -86,20 +86,25 @@ def advice(message: str) -> str:
     """The seed's Error Handling advice for a migration that failed to apply."""
     enum = re.search(r'type "([^"]+)" does not exist', message)
     if enum:
-        return (f'Type "{enum.group(1)}" does not exist: custom types (enums) must be created '
-                "in an earlier migration. Declare it with an `enum:` action in an earlier "
-                "changelog entry (one whose file sorts before this one).")
-    if "violates foreign key" in message or re.search(r'relation "[^"]+" does not exist',
-                                                      message):
-        return ("A migration refers to a table that does not exist yet: ensure referenced "
-                "tables are created first. Files apply in file-name order across the service "
-                "ranges (typescript 00100-00199, python 00200-00299, rust 00300-00399), so "
-                "create the table in an entry whose number sorts earlier.")
+        return (
+            f'Type "{enum.group(1)}" does not exist: custom types (enums) must be created '
+            "in an earlier migration. Declare it with an `enum:` action in an earlier "
+            "changelog entry (one whose file sorts before this one)."
+        )
+    if "violates foreign key" in message or re.search(r'relation "[^"]+" does not exist', message):
+        return (
+            "A migration refers to a table that does not exist yet: ensure referenced "
+            "tables are created first. Files apply in file-name order across the service "
+            "ranges (typescript 00100-00199, python 00200-00299, rust 00300-00399), so "
+            "create the table in an entry whose number sorts earlier."
+        )
     if "already exists" in message:
-        return ("The object already exists: it was probably created directly in Supabase or "
-                "by another migration. If the database already has it, mark the migration "
-                "as applied with `supabase migration repair --status applied <version>`; "
-                "otherwise remove the duplicate.")
+        return (
+            "The object already exists: it was probably created directly in Supabase or "
+            "by another migration. If the database already has it, mark the migration "
+            "as applied with `supabase migration repair --status applied <version>`; "
+            "otherwise remove the duplicate."
+        )
     return ""
 
 

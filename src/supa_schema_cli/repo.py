@@ -43,8 +43,10 @@ def selected_workspaces(repo: Path, workspace: str | None) -> dict[str, dict[str
     if workspace is None:
         return workspaces
     if workspace not in workspaces:
-        fail(f"unknown workspace {workspace!r}: this repo's workspaces are "
-             f"{', '.join(workspaces)} (.kodo/config.json)")
+        fail(
+            f"unknown workspace {workspace!r}: this repo's workspaces are "
+            f"{', '.join(workspaces)} (.kodo/config.json)"
+        )
     return {workspace: workspaces[workspace]}
 
 

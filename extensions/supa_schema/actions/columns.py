@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 
 def apply(b: Builder, action: Mapping, m: Migration) -> None:
+    """Add a column (and its foreign key index) to an existing table."""
     table = b.table(action.get("table"), m)
     name = action.get("column")
     b.where = f"{m.label}, column '{name}' on '{table.name}'"

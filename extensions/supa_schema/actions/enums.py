@@ -15,12 +15,15 @@ if TYPE_CHECKING:
 
 
 def apply(b: Builder, action: Mapping, m: Migration) -> None:
+    """Declare an enum type with its values."""
     b.check_options(action, {"enum", "values"}, "enum action")
     name = b.ident(action["enum"], "enum name")
     if name in b.project.enums or name in b.project.tables:
-        b.fail(f"'{name}' already exists as {'an enum' if name in b.project.enums else 'a table'}"
-                  " (tables and enums share PostgreSQL's type names)",
-                  "choose another name")
+        b.fail(
+            f"'{name}' already exists as {'an enum' if name in b.project.enums else 'a table'}"
+            " (tables and enums share PostgreSQL's type names)",
+            "choose another name",
+        )
     if name in TYPES or name in ALIASES:
         b.fail(f"enum name '{name}' is a built-in column type name")
     values = action.get("values")
@@ -28,10 +31,16 @@ def apply(b: Builder, action: Mapping, m: Migration) -> None:
         b.fail(f"enum '{name}' needs a non-empty list of `values`")
     seen: set[str] = set()
     for v in values:
-        if (not isinstance(v, str) or not v or len(v.encode()) > names.MAX_IDENTIFIER_BYTES
-                or "\x00" in v):
-            b.fail(f"enum '{name}': value {v!r} must be text of 1 to "
-                   f"{names.MAX_IDENTIFIER_BYTES} bytes")
+        if (
+            not isinstance(v, str)
+            or not v
+            or len(v.encode()) > names.MAX_IDENTIFIER_BYTES
+            or "\x00" in v
+        ):
+            b.fail(
+                f"enum '{name}': value {v!r} must be text of 1 to "
+                f"{names.MAX_IDENTIFIER_BYTES} bytes"
+            )
         if v in seen:
             b.fail(f"enum '{name}': value {v!r} is listed twice")
         seen.add(v)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 
 def apply(b: Builder, action: Mapping, m: Migration) -> None:
+    """Add an index to an existing table."""
     spec = action["index"]
     if isinstance(spec, Mapping):
         b.check_options(action, {"index"}, "index action")

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import supa_schema
 import typer
 from rich.markup import escape
+
+import supa_schema
 
 from .. import apply
 from ..cli import HERE, OnlyWorkspace, Repo, console, data_file_option, fail, say
@@ -69,11 +70,17 @@ EXPLAIN = {
 }
 
 
-def types_cmd(workspace: OnlyWorkspace = None,
-              repo: Repo = HERE,
-              write: Annotated[bool, typer.Option(
-                  "--write", help="Overwrite typed files that differ from the answers "
-                                  "(hand edits are lost)")] = False) -> None:
+def types_cmd(
+    workspace: OnlyWorkspace = None,
+    repo: Repo = HERE,
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write",
+            help="Overwrite typed files that differ from the answers (hand edits are lost)",
+        ),
+    ] = False,
+) -> None:
     """Explain where each workspace's types come from and regenerate them from the answers.
 
     Missing typed files are written back; files that differ from the answers
@@ -111,8 +118,11 @@ def types_cmd(workspace: OnlyWorkspace = None,
                 console.print(f"  [green]wrote[/green] {rel}", highlight=False)
             else:
                 counts["differs"] += 1
-                console.print(f"  [yellow]differs from the answers[/yellow] {rel} "
-                              "(hand edits? --write overwrites)", highlight=False)
+                console.print(
+                    f"  [yellow]differs from the answers[/yellow] {rel} "
+                    "(hand edits? --write overwrites)",
+                    highlight=False,
+                )
         console.print("  " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     if missing_orm and len(missing_orm) == len(chosen):
         raise typer.Exit(1)
@@ -124,12 +134,16 @@ def types_cmd(workspace: OnlyWorkspace = None,
 def _python_env(ws_dir: Path, uri: str | None = None) -> dict[str, str]:
     src = str(ws_dir / "src")
     path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{path}" if path else src,
-            "DATABASE_URL": uri or os.environ.get("DATABASE_URL") or OFFLINE_URL}
+    return {
+        **os.environ,
+        "PYTHONPATH": f"{src}{os.pathsep}{path}" if path else src,
+        "DATABASE_URL": uri or os.environ.get("DATABASE_URL") or OFFLINE_URL,
+    }
 
 
-def _tool(cmd: list[str], cwd: Path, env: dict[str, str] | None = None
-          ) -> subprocess.CompletedProcess[str]:
+def _tool(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     say(f"[bold]$[/bold] {' '.join(cmd)}  [dim](in {cwd})[/dim]")
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
 
@@ -169,22 +183,26 @@ def _drizzle_baseline(name: str, kit: Path, ws_dir: Path, repo: Path, rel: str) 
         return False
     for sql in (ws_dir / "drizzle").glob(f"*_{BASELINE}.sql"):
         sql.unlink()
-    say(f"{name}: recorded a drizzle-kit snapshot of the generated schema in drizzle/meta "
-        "(its SQL is already in supabase/migrations)")
+    say(
+        f"{name}: recorded a drizzle-kit snapshot of the generated schema in drizzle/meta "
+        "(its SQL is already in supabase/migrations)"
+    )
     return True
 
 
-def _generate_drizzle(name: str, ws_dir: Path, rel: str, migration: str | None,
-                      repo: Path) -> bool:
+def _generate_drizzle(name: str, ws_dir: Path, rel: str, migration: str | None, repo: Path) -> bool:
     kit = ws_dir / "node_modules" / ".bin" / "drizzle-kit"
     if not kit.exists():
         say(f"{name}: drizzle-kit not found: run `npm install` in {rel}")
         return False
-    if not (ws_dir / "drizzle" / "meta" / "_journal.json").is_file() and \
-            not _drizzle_baseline(name, kit, ws_dir, repo, rel):
-        say(f"[yellow]{name}: drizzle/meta has no snapshot yet, so drizzle-kit's "
+    if not (ws_dir / "drizzle" / "meta" / "_journal.json").is_file() and not _drizzle_baseline(
+        name, kit, ws_dir, repo, rel
+    ):
+        say(
+            f"[yellow]{name}: drizzle/meta has no snapshot yet, so drizzle-kit's "
             "first migration holds the whole schema; delete it (keep drizzle/meta) "
-            "before `supa-schema sync`[/yellow]")
+            "before `supa-schema sync`[/yellow]"
+        )
     cmd = [str(kit), "generate"] + (["--name", migration] if migration else [])
     result = _tool(cmd, ws_dir)
     _show(result)
@@ -206,16 +224,19 @@ def _generate_sqlx(name: str, ws_dir: Path, migration: str | None) -> bool:
     return result.returncode == 0
 
 
-def _generate_alembic(name: str, ws_dir: Path, repo: Path, project: supa_schema.Project,
-                      migration: str | None) -> bool:
+def _generate_alembic(
+    name: str, ws_dir: Path, repo: Path, project: supa_schema.Project, migration: str | None
+) -> bool:
     if not migration:
         say(f"{name}: alembic needs a message: pass --name (e.g. add_products)")
         return False
     pending = _candidates(repo, project, name, ws_dir, "sqlalchemy")
     if pending:
-        say(f"{name}: {', '.join(c.rel for c in pending)} not synced yet: run "
+        say(
+            f"{name}: {', '.join(c.rel for c in pending)} not synced yet: run "
             "`supa-schema sync` first, so alembic compares with a database that "
-            "has it")
+            "has it"
+        )
         return False
     from .. import database  # psycopg and pgserver load only when a database is needed
 
@@ -227,8 +248,9 @@ def _generate_alembic(name: str, ws_dir: Path, repo: Path, project: supa_schema.
             with console.status("applying supabase/migrations"):
                 database.apply_migrations(uri, repo)
         except database.MigrationFailed as err:
-            say(f"[red]{name}: supabase/migrations do not apply:[/red] "
-                f"{database.apply_failed(err)}")
+            say(
+                f"[red]{name}: supabase/migrations do not apply:[/red] {database.apply_failed(err)}"
+            )
             return False
         env = _python_env(ws_dir, uri)
         alembic = [sys.executable, "-m", "alembic"]
@@ -244,10 +266,13 @@ def _generate_alembic(name: str, ws_dir: Path, repo: Path, project: supa_schema.
         shutil.rmtree(data, ignore_errors=True)
 
 
-def generate(workspace: OnlyWorkspace = None,
-             name: Annotated[str | None, typer.Option(
-                 "--name", "-n", help="Migration name (snake_case)")] = None,
-             repo: Repo = HERE) -> None:
+def generate(
+    workspace: OnlyWorkspace = None,
+    name: Annotated[
+        str | None, typer.Option("--name", "-n", help="Migration name (snake_case)")
+    ] = None,
+    repo: Repo = HERE,
+) -> None:
     """Generate an ORM migration with each workspace's own tool (drizzle-kit, alembic, sqlx)."""
     if name is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name):
         fail(f"--name {name!r} must be snake_case (a-z, 0-9, _; starting with a letter)")
@@ -307,12 +332,16 @@ def _alembic_ids(path: Path) -> tuple[str | None, str | None, bool]:
     down = _DOWN.search(text)
     raw = down.group(1).strip() if down else "None"
     single = re.fullmatch(r"['\"]([^'\"]+)['\"]", raw)
-    return (rev.group(1) if rev else None, single.group(1) if single else None,
-            raw.startswith(("(", "[")))
+    return (
+        rev.group(1) if rev else None,
+        single.group(1) if single else None,
+        raw.startswith(("(", "[")),
+    )
 
 
-def _candidates(repo: Path, project: supa_schema.Project, ws_name: str, ws_dir: Path,
-                orm: str) -> list[Candidate]:
+def _candidates(
+    repo: Path, project: supa_schema.Project, ws_name: str, ws_dir: Path, orm: str
+) -> list[Candidate]:
     folder = ws_dir / ORM_FOLDERS[orm]
     if not folder.is_dir():
         return []
@@ -339,8 +368,10 @@ def _chain(ws_name: str, candidates: list[Candidate], head: str | None) -> list[
     for c in candidates:
         rev, down, merge = _alembic_ids(c.path)
         if rev is None or merge:
-            fail(f"{ws_name}: {c.rel} is not a single-parent alembic revision "
-                 "(no `revision`, or a merge): sync cannot order it")
+            fail(
+                f"{ws_name}: {c.rel} is not a single-parent alembic revision "
+                "(no `revision`, or a merge): sync cannot order it"
+            )
         c.revision, c.down_revision = rev, down
         by_down.setdefault(down, []).append(c)
     ordered: list[Candidate] = []
@@ -348,17 +379,21 @@ def _chain(ws_name: str, candidates: list[Candidate], head: str | None) -> list[
     while by_down.get(current):
         children = by_down.pop(current)
         if len(children) > 1:
-            fail(f"{ws_name}: {', '.join(c.rel for c in children)} all revise "
-                 f"{current or '<base>'}: alembic would have several heads; keep one, or "
-                 "chain them (set down_revision)")
+            fail(
+                f"{ws_name}: {', '.join(c.rel for c in children)} all revise "
+                f"{current or '<base>'}: alembic would have several heads; keep one, or "
+                "chain them (set down_revision)"
+            )
         ordered.append(children[0])
         current = children[0].revision
     strays = [c for group in by_down.values() for c in group]
     if strays:
         c = strays[0]
-        fail(f"{ws_name}: {c.rel} revises {c.down_revision or '<base>'}, but the head of the "
-             f"alembic chain is {head or '<base>'}: set its down_revision to {head!r} (or "
-             "regenerate it with `supa-schema generate --workspace python`)")
+        fail(
+            f"{ws_name}: {c.rel} revises {c.down_revision or '<base>'}, but the head of the "
+            f"alembic chain is {head or '<base>'}: set its down_revision to {head!r} (or "
+            "regenerate it with `supa-schema generate --workspace python`)"
+        )
     return ordered
 
 
@@ -385,7 +420,9 @@ def _entry_name(path: Path, orm: str, taken: set[str]) -> str:
 
 _BOOKKEEPING = re.compile(
     r"^(?:CREATE TABLE|INSERT INTO|UPDATE|DELETE FROM|DROP TABLE)\s+(?:\w+\.)?alembic_version\b"
-    r".*?;[ \t]*\n\n?", re.M | re.S | re.I)
+    r".*?;[ \t]*\n\n?",
+    re.M | re.S | re.I,
+)
 
 
 def alembic_sql(text: str) -> str:
@@ -402,16 +439,22 @@ def _sql_of(c: Candidate, orm: str, ws_dir: Path) -> str:
     if orm != "sqlalchemy":
         return c.path.read_text()
     span = f"{c.down_revision}:{c.revision}" if c.down_revision else str(c.revision)
-    result = subprocess.run([sys.executable, "-m", "alembic", "upgrade", span, "--sql"],
-                            cwd=ws_dir, env=_python_env(ws_dir), capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", span, "--sql"],
+        cwd=ws_dir,
+        env=_python_env(ws_dir),
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
         fail(f"python: `alembic upgrade {span} --sql` failed for {c.rel}")
     return alembic_sql(result.stdout)
 
 
-SyncTo = Annotated[Path | None, data_file_option(
-    "Your answers file: the synced entries are appended to it too")]
+SyncTo = Annotated[
+    Path | None, data_file_option("Your answers file: the synced entries are appended to it too")
+]
 
 
 def sync(workspace: OnlyWorkspace = None, repo: Repo = HERE, data_file: SyncTo = None) -> None:
@@ -436,13 +479,19 @@ def sync(workspace: OnlyWorkspace = None, repo: Repo = HERE, data_file: SyncTo =
             python = project.migrations_of(ws_name)
             found = _chain(ws_name, found, python[-1].revision if python else None)
         for c in found:
-            entry = {"name": _entry_name(c.path, orm, taken), "workspace": ws_name,
-                     "synced_from": c.rel, "sql": _sql_of(c, orm, ws_dir)}
+            entry = {
+                "name": _entry_name(c.path, orm, taken),
+                "workspace": ws_name,
+                "synced_from": c.rel,
+                "sql": _sql_of(c, orm, ws_dir),
+            }
             if c.revision:
                 entry["revision"] = c.revision
             if not entry["sql"].strip():
-                fail(f"{ws_name}: {c.rel} has no SQL to sync (an empty migration); "
-                     "write its SQL or delete it")
+                fail(
+                    f"{ws_name}: {c.rel} has no SQL to sync (an empty migration); "
+                    "write its SQL or delete it"
+                )
             new.append(entry)
     if not new:
         say("nothing to sync: every ORM migration is in supabase/migrations")
@@ -458,10 +507,14 @@ def sync(workspace: OnlyWorkspace = None, repo: Repo = HERE, data_file: SyncTo =
         fail(str(err))
     stems = {m.position: m.stem for m in synced.migrations}
     for pos in range(len(recorded), len(migrations)):
-        say(f"[green]synced[/green] {migrations[pos]['synced_from']} -> "
-            f"supabase/migrations/{stems[pos]}.sql")
-    say("next steps:\n"
+        say(
+            f"[green]synced[/green] {migrations[pos]['synced_from']} -> "
+            f"supabase/migrations/{stems[pos]}.sql"
+        )
+    say(
+        "next steps:\n"
         "  # create RLS policies for new tables\n"
         "  supabase migration new <table>_rls\n"
         "  # apply migrations\n"
-        "  supabase db reset")
+        "  supabase db reset"
+    )

@@ -34,8 +34,10 @@ if TYPE_CHECKING:
 
 def _report(result: apply.Result) -> None:
     if not result.fast:
-        console.print("ran the real [bold]copier update[/bold] (answers other than the "
-                      "changelog changed, or the template's recorded commit is not local)")
+        console.print(
+            "ran the real [bold]copier update[/bold] (answers other than the "
+            "changelog changed, or the template's recorded commit is not local)"
+        )
     for name in result.written:
         console.print(f"[green]wrote[/green] {name}", highlight=False)
     for name in result.merged:
@@ -43,12 +45,13 @@ def _report(result: apply.Result) -> None:
     for name in result.kept:
         console.print(f"[yellow]skipped[/yellow] {name} (you deleted it)", highlight=False)
     for name in result.conflicts:
-        console.print(f"[red]conflict[/red] {name}: resolve the <<<<<<< markers",
-                      highlight=False)
+        console.print(f"[red]conflict[/red] {name}: resolve the <<<<<<< markers", highlight=False)
     if result.new_migrations:
-        console.print("new migrations: " + ", ".join(f"supabase/migrations/{n}.sql"
-                                                     for n in result.new_migrations),
-                      highlight=False)
+        console.print(
+            "new migrations: "
+            + ", ".join(f"supabase/migrations/{n}.sql" for n in result.new_migrations),
+            highlight=False,
+        )
         console.print("next: [bold]supabase db reset[/bold] (or supa-schema check)")
     elif result.fast and not (result.written or result.merged or result.conflicts):
         console.print("nothing to do: the repo already has these entries")
@@ -56,19 +59,24 @@ def _report(result: apply.Result) -> None:
         raise typer.Exit(1)
 
 
-def _apply(repo: Path, migrations: list[Any], data_file: Path | None,
-           allow_dirty: bool) -> None:
+def _apply(repo: Path, migrations: list[Any], data_file: Path | None, allow_dirty: bool) -> None:
     try:
-        result = apply.apply_changelog(repo, migrations, data_file, allow_dirty=allow_dirty,
-                                       recorded=recorded_answers(repo))
+        result = apply.apply_changelog(
+            repo, migrations, data_file, allow_dirty=allow_dirty, recorded=recorded_answers(repo)
+        )
     except apply.UpdateError as err:
         fail(str(err))
     _report(result)
 
 
-def update(data_file: Annotated[Path, data_file_option(
-               "Answers file with the changelog to apply", exists=True, dir_okay=False)],
-           repo: Repo = HERE, allow_dirty: AllowDirty = False) -> None:
+def update(
+    data_file: Annotated[
+        Path,
+        data_file_option("Answers file with the changelog to apply", exists=True, dir_okay=False),
+    ],
+    repo: Repo = HERE,
+    allow_dirty: AllowDirty = False,
+) -> None:
     """Apply new changelog entries from an answers file (fast `copier update`).
 
     Renders only the files the new entries touch and merges them like Copier,
@@ -116,8 +124,11 @@ def _ask_workspace(repo: Path, workspace: str | None, yes: bool) -> str:
         return workspace
     if yes or len(names) == 1 or not sys.stdin.isatty():
         return names[0]
-    answer: str = _prompt(_questionary().select(
-        "Owning workspace (its service range numbers the migration)", choices=names))
+    answer: str = _prompt(
+        _questionary().select(
+            "Owning workspace (its service range numbers the migration)", choices=names
+        )
+    )
     return answer
 
 
@@ -139,8 +150,10 @@ def parse_column(spec: str) -> dict[str, Any]:
         elif key in ("references", "on_delete") and value:
             column[key] = value
         else:
-            fail(f"column {spec!r}: unknown flag {flag!r} (use required, unique, default=V, "
-                 "references=TABLE, on_delete=ACTION)")
+            fail(
+                f"column {spec!r}: unknown flag {flag!r} (use required, unique, default=V, "
+                "references=TABLE, on_delete=ACTION)"
+            )
     return column
 
 
@@ -152,84 +165,141 @@ def default_name(*words: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "_", "_".join(words).lower()).strip("_")[:63]
 
 
-def _append(repo: Path, name: str, workspace: str, actions: list[dict[str, Any]],
-            data_file: Path | None, allow_dirty: bool) -> None:
+def _append(
+    repo: Path,
+    name: str,
+    workspace: str,
+    actions: list[dict[str, Any]],
+    data_file: Path | None,
+    allow_dirty: bool,
+) -> None:
     """Apply the recorded changelog plus one entry (and append it to ``data_file``)."""
     entry = {"name": name, "workspace": workspace, "actions": actions}
-    _apply(repo, [*(recorded_answers(repo).get("migrations") or []), entry], data_file,
-           allow_dirty)
+    _apply(repo, [*(recorded_answers(repo).get("migrations") or []), entry], data_file, allow_dirty)
 
 
-def table(name: Annotated[str, typer.Argument(help="Table name (snake_case, plural)")],
-          column: Annotated[list[str], typer.Option(
-              "--column", "-c", default_factory=list, show_default=False,
-              help="name:type[:required][:unique][:default=V][:references=TABLE] (repeat)")],
-          index: Annotated[list[str], typer.Option(
-              "--index", default_factory=list, show_default=False,
-              help="Comma-separated columns to index (repeat)")],
-          tenant: Annotated[bool | None, typer.Option(
-              "--tenant/--no-tenant", help="org_id + tenant RLS")] = None,
-          soft_delete: Annotated[bool | None, typer.Option(
-              "--soft-delete/--no-soft-delete", help="deleted_at column")] = None,
-          timestamps: Annotated[bool | None, typer.Option(
-              "--timestamps/--no-timestamps", help="created_at/updated_at + trigger")] = None,
-          workspace: OwningWorkspace = None,
-          migration: MigrationName = None,
-          repo: Repo = HERE, data_file: AppendTo = None,
-          yes: Yes = False, allow_dirty: AllowDirty = False) -> None:
+def table(
+    name: Annotated[str, typer.Argument(help="Table name (snake_case, plural)")],
+    column: Annotated[
+        list[str],
+        typer.Option(
+            "--column",
+            "-c",
+            default_factory=list,
+            show_default=False,
+            help="name:type[:required][:unique][:default=V][:references=TABLE] (repeat)",
+        ),
+    ],
+    index: Annotated[
+        list[str],
+        typer.Option(
+            "--index",
+            default_factory=list,
+            show_default=False,
+            help="Comma-separated columns to index (repeat)",
+        ),
+    ],
+    tenant: Annotated[
+        bool | None, typer.Option("--tenant/--no-tenant", help="org_id + tenant RLS")
+    ] = None,
+    soft_delete: Annotated[
+        bool | None, typer.Option("--soft-delete/--no-soft-delete", help="deleted_at column")
+    ] = None,
+    timestamps: Annotated[
+        bool | None,
+        typer.Option("--timestamps/--no-timestamps", help="created_at/updated_at + trigger"),
+    ] = None,
+    workspace: OwningWorkspace = None,
+    migration: MigrationName = None,
+    repo: Repo = HERE,
+    data_file: AppendTo = None,
+    yes: Yes = False,
+    allow_dirty: AllowDirty = False,
+) -> None:
     """Create a table (asks the standard questions unless --yes)."""
     ask = _interactive(yes)
     multi = bool(recorded_answers(repo).get("multi_tenant"))
     columns = [parse_column(c) for c in column]
     if ask and not columns:
         while True:
-            spec = _prompt(_questionary().text(
-                "Column as name:type[:required] (empty to finish)",
-                validate=lambda v: not v or len(v.split(":")) >= 2 or "use name:type"))
+            spec = _prompt(
+                _questionary().text(
+                    "Column as name:type[:required] (empty to finish)",
+                    validate=lambda v: not v or len(v.split(":")) >= 2 or "use name:type",
+                )
+            )
             if not spec:
                 break
             columns.append(parse_column(spec))
     if tenant is None:
-        tenant = _prompt(_questionary().confirm("Multi-tenant (org_id and tenant RLS)?",
-                                                default=multi)) if ask else multi
+        tenant = (
+            _prompt(_questionary().confirm("Multi-tenant (org_id and tenant RLS)?", default=multi))
+            if ask
+            else multi
+        )
     if soft_delete is None:
-        soft_delete = _prompt(_questionary().confirm("Soft delete (deleted_at)?",
-                                                     default=False)) if ask else False
+        soft_delete = (
+            _prompt(_questionary().confirm("Soft delete (deleted_at)?", default=False))
+            if ask
+            else False
+        )
     if timestamps is None:
-        timestamps = _prompt(_questionary().confirm("Audit timestamps (created_at, updated_at)?",
-                                                    default=True)) if ask else True
+        timestamps = (
+            _prompt(
+                _questionary().confirm("Audit timestamps (created_at, updated_at)?", default=True)
+            )
+            if ask
+            else True
+        )
     owner = _ask_workspace(repo, workspace, not ask)
-    action: dict[str, Any] = {"table": name, "tenant": tenant, "soft_delete": soft_delete,
-                              "timestamps": timestamps, "columns": columns}
+    action: dict[str, Any] = {
+        "table": name,
+        "tenant": tenant,
+        "soft_delete": soft_delete,
+        "timestamps": timestamps,
+        "columns": columns,
+    }
     if index:
         action["indexes"] = [{"columns": [c.strip() for c in i.split(",")]} for i in index]
-    _append(repo, migration or default_name("create", name), owner, [action], data_file,
-            allow_dirty)
+    _append(
+        repo, migration or default_name("create", name), owner, [action], data_file, allow_dirty
+    )
 
 
-def column_cmd(table_name: Annotated[str, typer.Argument(metavar="TABLE")],
-               name: Annotated[str, typer.Argument()],
-               type_: Annotated[str | None, typer.Option(
-                   "--type", "-t",
-                   help="Column type, e.g. text, numeric(10,2), text[]")] = None,
-               required: Annotated[bool, typer.Option("--required", help="NOT NULL")] = False,
-               unique: Annotated[bool, typer.Option("--unique")] = False,
-               default: Annotated[str | None, typer.Option(
-                   "--default", help="Default value (YAML scalar)")] = None,
-               references: Annotated[str | None, typer.Option(
-                   "--references", help="Foreign key target table")] = None,
-               on_delete: Annotated[str | None, typer.Option("--on-delete")] = None,
-               workspace: OwningWorkspace = None,
-               migration: MigrationName = None,
-               repo: Repo = HERE, data_file: AppendTo = None,
-               yes: Yes = False, allow_dirty: AllowDirty = False) -> None:
+def column_cmd(
+    table_name: Annotated[str, typer.Argument(metavar="TABLE")],
+    name: Annotated[str, typer.Argument()],
+    type_: Annotated[
+        str | None,
+        typer.Option("--type", "-t", help="Column type, e.g. text, numeric(10,2), text[]"),
+    ] = None,
+    required: Annotated[bool, typer.Option("--required", help="NOT NULL")] = False,
+    unique: Annotated[bool, typer.Option("--unique")] = False,
+    default: Annotated[
+        str | None, typer.Option("--default", help="Default value (YAML scalar)")
+    ] = None,
+    references: Annotated[
+        str | None, typer.Option("--references", help="Foreign key target table")
+    ] = None,
+    on_delete: Annotated[str | None, typer.Option("--on-delete")] = None,
+    workspace: OwningWorkspace = None,
+    migration: MigrationName = None,
+    repo: Repo = HERE,
+    data_file: AppendTo = None,
+    yes: Yes = False,
+    allow_dirty: AllowDirty = False,
+) -> None:
     """Add a column to a table."""
     ask = _interactive(yes)
     if type_ is None:
         if not ask:
             fail(f"column '{name}': --type is required (e.g. --type text)")
-        type_ = _prompt(_questionary().text("Type (text, integer, numeric(10,2), an enum, ...)",
-                                            validate=lambda v: bool(v.strip()) or "required"))
+        type_ = _prompt(
+            _questionary().text(
+                "Type (text, integer, numeric(10,2), an enum, ...)",
+                validate=lambda v: bool(v.strip()) or "required",
+            )
+        )
     action: dict[str, Any] = {"column": name, "table": table_name, "type": type_}
     for key, value in (("required", required), ("unique", unique)):
         if value:
@@ -241,19 +311,30 @@ def column_cmd(table_name: Annotated[str, typer.Argument(metavar="TABLE")],
     if on_delete is not None:
         action["on_delete"] = on_delete
     owner = _ask_workspace(repo, workspace, not ask)
-    _append(repo, migration or default_name("add", name, "to", table_name), owner, [action],
-            data_file, allow_dirty)
+    _append(
+        repo,
+        migration or default_name("add", name, "to", table_name),
+        owner,
+        [action],
+        data_file,
+        allow_dirty,
+    )
 
 
-def index_cmd(table_name: Annotated[str, typer.Argument(metavar="TABLE")],
-              columns: Annotated[str, typer.Argument(help="Comma-separated columns")],
-              unique: Annotated[bool, typer.Option("--unique")] = False,
-              method: Annotated[str | None, typer.Option(
-                  "--method", help="btree, hash, gin, gist, hnsw, ivfflat")] = None,
-              workspace: OwningWorkspace = None,
-              migration: MigrationName = None,
-              repo: Repo = HERE, data_file: AppendTo = None,
-              yes: Yes = False, allow_dirty: AllowDirty = False) -> None:
+def index_cmd(
+    table_name: Annotated[str, typer.Argument(metavar="TABLE")],
+    columns: Annotated[str, typer.Argument(help="Comma-separated columns")],
+    unique: Annotated[bool, typer.Option("--unique")] = False,
+    method: Annotated[
+        str | None, typer.Option("--method", help="btree, hash, gin, gist, hnsw, ivfflat")
+    ] = None,
+    workspace: OwningWorkspace = None,
+    migration: MigrationName = None,
+    repo: Repo = HERE,
+    data_file: AppendTo = None,
+    yes: Yes = False,
+    allow_dirty: AllowDirty = False,
+) -> None:
     """Add an index on a table."""
     cols = [c.strip() for c in columns.split(",") if c.strip()]
     spec: dict[str, Any] = {"table": table_name, "columns": cols}
@@ -262,37 +343,54 @@ def index_cmd(table_name: Annotated[str, typer.Argument(metavar="TABLE")],
     if method is not None:
         spec["method"] = method
     owner = _ask_workspace(repo, workspace, not _interactive(yes))
-    _append(repo, migration or default_name("add_index", table_name, *cols), owner,
-            [{"index": spec}], data_file, allow_dirty)
+    _append(
+        repo,
+        migration or default_name("add_index", table_name, *cols),
+        owner,
+        [{"index": spec}],
+        data_file,
+        allow_dirty,
+    )
 
 
 RELATION_KINDS = ("one-to-many", "many-to-one", "many-to-many")
 
 
-def relation(from_table: Annotated[str, typer.Argument(metavar="FROM")],
-             to_table: Annotated[str, typer.Argument(metavar="TO")],
-             kind: Annotated[str | None, typer.Option(
-                 "--kind", "-k", help="one-to-many, many-to-one, many-to-many")] = None,
-             on_delete: Annotated[str | None, typer.Option("--on-delete")] = None,
-             required: Annotated[bool, typer.Option(
-                 "--required", help="The foreign key is NOT NULL")] = False,
-             name: Annotated[str | None, typer.Option(
-                 "--name", help="Attribute name (needed for self relations)")] = None,
-             inverse: Annotated[str | None, typer.Option("--inverse")] = None,
-             workspace: OwningWorkspace = None,
-             migration: MigrationName = None,
-             repo: Repo = HERE, data_file: AppendTo = None,
-             yes: Yes = False, allow_dirty: AllowDirty = False) -> None:
+def relation(
+    from_table: Annotated[str, typer.Argument(metavar="FROM")],
+    to_table: Annotated[str, typer.Argument(metavar="TO")],
+    kind: Annotated[
+        str | None, typer.Option("--kind", "-k", help="one-to-many, many-to-one, many-to-many")
+    ] = None,
+    on_delete: Annotated[str | None, typer.Option("--on-delete")] = None,
+    required: Annotated[
+        bool, typer.Option("--required", help="The foreign key is NOT NULL")
+    ] = False,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Attribute name (needed for self relations)")
+    ] = None,
+    inverse: Annotated[str | None, typer.Option("--inverse")] = None,
+    workspace: OwningWorkspace = None,
+    migration: MigrationName = None,
+    repo: Repo = HERE,
+    data_file: AppendTo = None,
+    yes: Yes = False,
+    allow_dirty: AllowDirty = False,
+) -> None:
     """Relate two tables (the foreign key lands on the many side)."""
     ask = _interactive(yes)
     if kind is None:
         if not ask:
-            fail(f"relation {from_table} -> {to_table}: --kind is required "
-                 f"({', '.join(RELATION_KINDS)})")
+            fail(
+                f"relation {from_table} -> {to_table}: --kind is required "
+                f"({', '.join(RELATION_KINDS)})"
+            )
         kind = _prompt(_questionary().select("Kind", choices=list(RELATION_KINDS)))
     if kind not in RELATION_KINDS:
-        fail(f"relation {from_table} -> {to_table}: unknown --kind {kind!r} "
-             f"(use {', '.join(RELATION_KINDS)})")
+        fail(
+            f"relation {from_table} -> {to_table}: unknown --kind {kind!r} "
+            f"(use {', '.join(RELATION_KINDS)})"
+        )
     action: dict[str, Any] = {"relation": kind, "from": from_table, "to": to_table}
     for key, value in (("on_delete", on_delete), ("name", name), ("inverse", inverse)):
         if value is not None:
@@ -300,18 +398,34 @@ def relation(from_table: Annotated[str, typer.Argument(metavar="FROM")],
     if required:
         action["required"] = True
     owner = _ask_workspace(repo, workspace, not ask)
-    _append(repo, migration or default_name("relate", from_table, to_table), owner, [action],
-            data_file, allow_dirty)
+    _append(
+        repo,
+        migration or default_name("relate", from_table, to_table),
+        owner,
+        [action],
+        data_file,
+        allow_dirty,
+    )
 
 
-def enum(name: Annotated[str, typer.Argument()],
-         values: Annotated[list[str], typer.Argument(help="Labels, in order")],
-         workspace: OwningWorkspace = None,
-         migration: MigrationName = None,
-         repo: Repo = HERE, data_file: AppendTo = None,
-         yes: Yes = False, allow_dirty: AllowDirty = False) -> None:
+def enum(
+    name: Annotated[str, typer.Argument()],
+    values: Annotated[list[str], typer.Argument(help="Labels, in order")],
+    workspace: OwningWorkspace = None,
+    migration: MigrationName = None,
+    repo: Repo = HERE,
+    data_file: AppendTo = None,
+    yes: Yes = False,
+    allow_dirty: AllowDirty = False,
+) -> None:
     """Create an enum type (create it before the tables that use it)."""
     labels = [v for value in values for v in value.split(",") if v]
     owner = _ask_workspace(repo, workspace, not _interactive(yes))
-    _append(repo, migration or default_name("create_enum", name), owner,
-            [{"enum": name, "values": labels}], data_file, allow_dirty)
+    _append(
+        repo,
+        migration or default_name("create_enum", name),
+        owner,
+        [{"enum": name, "values": labels}],
+        data_file,
+        allow_dirty,
+    )
