@@ -6,53 +6,16 @@ Rendering goes through the real `copier copy`; databases are real PostgreSQL
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
-import yaml
+from support import EXAMPLES, NODE_CACHE, ROOT, copier_copy, workspace_dir
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-sys.path.insert(0, str(ROOT / "extensions"))
-sys.path.insert(0, str(ROOT / "src"))
-
-from supa_schema_cli import database  # noqa: E402
-
-EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yml"))
-
-
-def copier_copy(
-    answers: dict | Path, dst: Path, *, check: bool = True, template: Path = ROOT
-) -> subprocess.CompletedProcess:
-    """Run the real `copier copy` CLI non-interactively into ``dst``."""
-    if isinstance(answers, dict):
-        data_file = dst.parent / f"{dst.name}.answers.yml"
-        data_file.write_text(yaml.safe_dump(answers, sort_keys=False))
-    else:
-        data_file = answers
-    cmd = [
-        sys.executable,
-        "-m",
-        "copier",
-        "copy",
-        "--trust",
-        "--defaults",
-        "--quiet",
-        "--vcs-ref",
-        "HEAD",
-        "--data-file",
-        str(data_file),
-        str(template),
-        str(dst),
-    ]
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"copier copy failed:\n{result.stdout}\n{result.stderr}")
-    return result
+from supa_schema_cli import database
 
 
 @pytest.fixture(scope="session")
@@ -100,10 +63,6 @@ def migrated(pg, rendered):
     return get
 
 
-def load_example(name: str) -> dict:
-    return yaml.safe_load((EXAMPLES / f"{name}.yml").read_text())
-
-
 @pytest.fixture(scope="session")
 def template_repo(tmp_path_factory) -> Path:
     """The working tree committed into a scratch git repo.
@@ -145,3 +104,20 @@ def fresh_db(pg, rendered):
         return uri
 
     return get
+
+
+@pytest.fixture(scope="session")
+def node_modules(rendered) -> Path:
+    """npm packages of the generated package.json, installed once and reused across runs."""
+    package = (workspace_dir(rendered("saas"), "typescript") / "package.json").read_bytes()
+    home = NODE_CACHE / hashlib.sha256(package).hexdigest()[:16]
+    if not (home / "node_modules" / ".bin" / "tsc").exists():
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "package.json").write_bytes(package)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=home,
+            check=True,
+            capture_output=True,
+        )
+    return home / "node_modules"

@@ -18,12 +18,14 @@ from pathlib import Path
 import pexpect
 import pytest
 import yaml
-from conftest import ROOT, copier_copy, load_example
-from test_update import (
+from support import (
     HELPER,
     METHOD,
+    ROOT,
     assert_fresh_apart_from_edits,
+    copier_copy,
     git,
+    load_example,
     migration_files,
     snapshot,
 )

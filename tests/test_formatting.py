@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import EXAMPLE_NAMES, EXAMPLES
+from support import EXAMPLE_NAMES, EXAMPLES
 
 ACTIONLINT = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.7"
 BIN = Path.home() / ".cache" / "supa-schema" / "bin"

@@ -7,7 +7,7 @@ import time
 
 import pexpect
 import yaml
-from conftest import ROOT
+from support import ROOT
 
 QUESTIONS = [
     ("Project name", "\x15Inter App\r"),  # Ctrl-U clears the default

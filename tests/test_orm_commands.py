@@ -17,9 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
-from conftest import ROOT, copier_copy, load_example
-from test_typescript import node_modules  # noqa: F401  (fixture)
-from test_update import copier_update, git, scaffold
+from support import ROOT, copier_copy, copier_update, git, load_example, scaffold
 
 import supa_schema
 from supa_schema_cli import database
@@ -227,7 +225,7 @@ def test_changelog_entry_after_sync_numbers_after_it(synced_repo, tmp_path, pg):
 def test_generate_drizzle_makes_only_the_change_then_sync(
     tmp_path,
     template_repo,
-    node_modules,  # noqa: F811  (the imported fixture)
+    node_modules,
     pg,
 ):
     repo = scaffold(tmp_path, template_repo, 1)

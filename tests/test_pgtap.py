@@ -10,7 +10,7 @@ from pathlib import Path
 import pgserver
 import psycopg
 import pytest
-from conftest import EXAMPLE_NAMES
+from support import EXAMPLE_NAMES
 
 PSQL = Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql"
 
@@ -79,7 +79,7 @@ def test_generated_pgtap_tests_pass(example, rendered, fresh_db, pg, pgtap_sql):
     repo = rendered(example)
     files = tap_files(repo)
     import yaml
-    from conftest import EXAMPLES
+    from support import EXAMPLES
 
     from supa_schema import build
 

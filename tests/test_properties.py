@@ -15,9 +15,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import ROOT
 
 from supa_schema import SchemaError, build
 from supa_schema.names import SQL_RESERVED

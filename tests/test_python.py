@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import EXAMPLES
+from support import EXAMPLES
 
 PY_EXAMPLES = [
     p.stem

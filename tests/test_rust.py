@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import EXAMPLE_NAMES, EXAMPLES
+from support import EXAMPLE_NAMES, EXAMPLES
 
 RUST_EXAMPLES = [
     e
@@ -250,7 +250,7 @@ SINGLE_TENANT = {
 def test_rust_workspace_is_rustfmt_clean_for_long_names_and_single_tenant(answers, tmp_path):
     """Every project gets the `begin_as_user` helper; the as-user test comes with tenant
     tables only; long model and table names keep every file rustfmt-clean."""
-    from conftest import copier_copy
+    from support import copier_copy
 
     repo = tmp_path / "repo"
     copier_copy(answers, repo)

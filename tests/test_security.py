@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from advisor import BAD, RULES
-from conftest import EXAMPLE_NAMES
+from support import EXAMPLE_NAMES
 
 
 def findings(uri: str, rule: str) -> list[tuple]:

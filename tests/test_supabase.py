@@ -8,7 +8,7 @@ import json
 
 import psycopg
 import pytest
-from conftest import EXAMPLE_NAMES, copier_copy, load_example
+from support import EXAMPLE_NAMES, copier_copy, load_example
 from test_engine import BAD_ANSWERS
 
 from supa_schema import ORM_REDIRECT, SchemaError, build

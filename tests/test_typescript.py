@@ -3,7 +3,6 @@ catalog as supabase/migrations, and rows round-trip through drizzle-orm."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -14,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
-from conftest import EXAMPLE_NAMES, EXAMPLES
+from support import EXAMPLE_NAMES, EXAMPLES
 
 from supa_schema import build
 
@@ -23,30 +22,12 @@ TS_EXAMPLES = [
     for e in EXAMPLE_NAMES
     if "typescript" in yaml.safe_load((EXAMPLES / f"{e}.yml").read_text())["languages"]
 ]
-CACHE = Path.home() / ".cache" / "supa-schema" / "node"
 ROUNDTRIP = Path(__file__).with_name("ts_roundtrip.mjs")
 
 
 def workspace(repo: Path) -> Path:
     config = json.loads((repo / ".kodo" / "config.json").read_text())
     return repo / config["stack"]["workspaces"]["typescript"]["path"]
-
-
-@pytest.fixture(scope="session")
-def node_modules(rendered) -> Path:
-    """npm packages of the generated package.json, installed once and reused across runs."""
-    package = (workspace(rendered("saas")) / "package.json").read_bytes()
-    home = CACHE / hashlib.sha256(package).hexdigest()[:16]
-    if not (home / "node_modules" / ".bin" / "tsc").exists():
-        home.mkdir(parents=True, exist_ok=True)
-        (home / "package.json").write_bytes(package)
-        subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=home,
-            check=True,
-            capture_output=True,
-        )
-    return home / "node_modules"
 
 
 @pytest.fixture(scope="session")

@@ -8,102 +8,21 @@ fresh copy of k+1 entries apart from those edits.
 
 from __future__ import annotations
 
-import copy
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import copier_copy, load_example
-
-METHOD = '''
-    def display_price(self) -> str:
-        """A hand-written method kept across updates."""
-        return f"{self.price:.2f}"
-'''
-HELPER = '''
-
-def is_expensive(product: "ProductRead") -> bool:
-    """A hand-written helper kept across updates."""
-    return product.price > 100
-'''
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def snapshot(repo: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(repo).as_posix(): p.read_bytes()
-        for p in sorted(repo.rglob("*"))
-        if p.is_file() and ".git" not in p.parts and "__pycache__" not in p.parts
-    }
-
-
-def migration_files(files: dict[str, bytes]) -> dict[str, bytes]:
-    return {
-        k: v
-        for k, v in files.items()
-        if k.startswith("supabase/migrations/")
-        or "/alembic/versions/" in k
-        or "/migrations/" in k
-        or "/drizzle/" in k
-    }
-
-
-def assert_fresh_apart_from_edits(
-    after: dict[str, bytes], fresh: dict[str, bytes], edited: set[str]
-) -> None:
-    """``after`` equals a fresh copy except at ``edited``; the model differs by METHOD only."""
-    assert sorted(set(after) - edited) == sorted(set(fresh) - edited)
-    assert [n for n in set(fresh) - edited if fresh[n] != after[n]] == []
-    model = "apps/python/src/db/models/products.py"
-    assert after[model].decode().replace(METHOD, "") == fresh[model].decode()
-
-
-def scaffold(tmp_path: Path, template: Path, entries: int) -> Path:
-    """A committed repo rendered from the first ``entries`` entries of the saas example."""
-    repo = tmp_path / "repo"
-    copier_copy(answers_with(entries), repo, template=template)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "scaffold")
-    return repo
-
-
-def copier_update(repo: Path, answers: dict, tmp_path: Path, *extra: str):
-    """The real `copier update` with ``answers`` as the data file."""
-    data = tmp_path / "answers.yml"
-    data.write_text(yaml.safe_dump(answers, sort_keys=False))
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "update",
-            "--trust",
-            "--defaults",
-            "--quiet",
-            "--vcs-ref",
-            "HEAD",
-            *extra,
-            "--data-file",
-            str(data),
-        ],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-    )
-
-
-def answers_with(entries: int) -> dict:
-    answers = load_example("saas")
-    answers["migrations"] = copy.deepcopy(answers["migrations"][:entries])
-    return answers
+from support import (
+    HELPER,
+    METHOD,
+    answers_with,
+    assert_fresh_apart_from_edits,
+    copier_copy,
+    copier_update,
+    git,
+    migration_files,
+    scaffold,
+    snapshot,
+)
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])

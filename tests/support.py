@@ -1,0 +1,150 @@
+"""What several test modules share: paths, the real `copier` runs, repo helpers.
+
+Fixtures live in conftest.py; plain helpers live here and are imported by name.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yml"))
+NODE_CACHE = Path.home() / ".cache" / "supa-schema" / "node"
+
+
+def copier_copy(
+    answers: dict | Path, dst: Path, *, check: bool = True, template: Path = ROOT
+) -> subprocess.CompletedProcess:
+    """Run the real `copier copy` CLI non-interactively into ``dst``."""
+    if isinstance(answers, dict):
+        data_file = dst.parent / f"{dst.name}.answers.yml"
+        data_file.write_text(yaml.safe_dump(answers, sort_keys=False))
+    else:
+        data_file = answers
+    cmd = [
+        sys.executable,
+        "-m",
+        "copier",
+        "copy",
+        "--trust",
+        "--defaults",
+        "--quiet",
+        "--vcs-ref",
+        "HEAD",
+        "--data-file",
+        str(data_file),
+        str(template),
+        str(dst),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"copier copy failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def load_example(name: str) -> dict:
+    return yaml.safe_load((EXAMPLES / f"{name}.yml").read_text())
+
+
+def workspace_dir(repo: Path, language: str) -> Path:
+    """A generated repo's workspace of ``language``, as .kodo/config.json places it."""
+    config = json.loads((repo / ".kodo" / "config.json").read_text())
+    return repo / config["stack"]["workspaces"][language]["path"]
+
+
+# ---------------------------------------------------------------- evolution
+
+METHOD = '''
+    def display_price(self) -> str:
+        """A hand-written method kept across updates."""
+        return f"{self.price:.2f}"
+'''
+HELPER = '''
+
+def is_expensive(product: "ProductRead") -> bool:
+    """A hand-written helper kept across updates."""
+    return product.price > 100
+'''
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def snapshot(repo: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(repo).as_posix(): p.read_bytes()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file() and ".git" not in p.parts and "__pycache__" not in p.parts
+    }
+
+
+def migration_files(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {
+        k: v
+        for k, v in files.items()
+        if k.startswith("supabase/migrations/")
+        or "/alembic/versions/" in k
+        or "/migrations/" in k
+        or "/drizzle/" in k
+    }
+
+
+def assert_fresh_apart_from_edits(
+    after: dict[str, bytes], fresh: dict[str, bytes], edited: set[str]
+) -> None:
+    """``after`` equals a fresh copy except at ``edited``; the model differs by METHOD only."""
+    assert sorted(set(after) - edited) == sorted(set(fresh) - edited)
+    assert [n for n in set(fresh) - edited if fresh[n] != after[n]] == []
+    model = "apps/python/src/db/models/products.py"
+    assert after[model].decode().replace(METHOD, "") == fresh[model].decode()
+
+
+def scaffold(tmp_path: Path, template: Path, entries: int) -> Path:
+    """A committed repo rendered from the first ``entries`` entries of the saas example."""
+    repo = tmp_path / "repo"
+    copier_copy(answers_with(entries), repo, template=template)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "scaffold")
+    return repo
+
+
+def copier_update(repo: Path, answers: dict, tmp_path: Path, *extra: str):
+    """The real `copier update` with ``answers`` as the data file."""
+    data = tmp_path / "answers.yml"
+    data.write_text(yaml.safe_dump(answers, sort_keys=False))
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "update",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            "--vcs-ref",
+            "HEAD",
+            *extra,
+            "--data-file",
+            str(data),
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+
+
+def answers_with(entries: int) -> dict:
+    answers = load_example("saas")
+    answers["migrations"] = copy.deepcopy(answers["migrations"][:entries])
+    return answers
