@@ -19,6 +19,10 @@ class CreateExtension:
     schema: str = "extensions"
     kind: str = "create_extension"
 
+    def inverse(self) -> DropExtension:
+        """The operation that undoes this one."""
+        return DropExtension(self.name)
+
 
 @dataclass(frozen=True)
 class CreateEnum:
@@ -27,6 +31,10 @@ class CreateEnum:
     enum: Enum
     kind: str = "create_enum"
 
+    def inverse(self) -> DropEnum:
+        """The operation that undoes this one."""
+        return DropEnum(self.enum.name)
+
 
 @dataclass(frozen=True)
 class CreateTable:
@@ -34,6 +42,10 @@ class CreateTable:
 
     table: Table  # a snapshot taken when the entry ran
     kind: str = "create_table"
+
+    def inverse(self) -> DropTable:
+        """The operation that undoes this one."""
+        return DropTable(self.table.name)
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,10 @@ class AddColumn:
     def fk(self) -> ForeignKey | None:
         return self.column.references
 
+    def inverse(self) -> DropColumn:
+        """The operation that undoes this one (its key and index go with the column)."""
+        return DropColumn(self.table, self.column.name)
+
 
 @dataclass(frozen=True)
 class CreateIndex:
@@ -57,8 +73,68 @@ class CreateIndex:
     index: Index
     kind: str = "create_index"
 
+    def inverse(self) -> DropIndex:
+        """The operation that undoes this one."""
+        return DropIndex(self.index.name)
 
-Operation = CreateExtension | CreateEnum | CreateTable | AddColumn | CreateIndex
+
+# Operations that remove: today only the inverses above (ORM-native down
+# migrations); the changelog's drop actions will plan them too.
+
+
+@dataclass(frozen=True)
+class DropExtension:
+    """``drop extension``."""
+
+    name: str
+    kind: str = "drop_extension"
+
+
+@dataclass(frozen=True)
+class DropEnum:
+    """``drop type``."""
+
+    name: str
+    kind: str = "drop_enum"
+
+
+@dataclass(frozen=True)
+class DropTable:
+    """``drop table``."""
+
+    name: str
+    kind: str = "drop_table"
+
+
+@dataclass(frozen=True)
+class DropColumn:
+    """``alter table ... drop column``."""
+
+    table: str
+    column: str
+    kind: str = "drop_column"
+
+
+@dataclass(frozen=True)
+class DropIndex:
+    """``drop index``."""
+
+    name: str
+    kind: str = "drop_index"
+
+
+Operation = (
+    CreateExtension
+    | CreateEnum
+    | CreateTable
+    | AddColumn
+    | CreateIndex
+    | DropExtension
+    | DropEnum
+    | DropTable
+    | DropColumn
+    | DropIndex
+)
 
 
 @dataclass
