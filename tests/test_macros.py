@@ -50,3 +50,23 @@ def test_a_policy_names_its_command_roles_and_expressions(sql):
         "create policy t_update_x on public.t\n  for update to authenticated\n"
         "  using (a = 1)\n  with check (b = 2);"
     )
+
+
+def test_every_operation_renders_its_inverse(sql):
+    from supa_schema.model import Column, ColumnType, Enum, Index, Table
+    from supa_schema.plan import AddColumn, CreateEnum, CreateExtension, CreateIndex, CreateTable
+
+    ops = [
+        CreateExtension("vector"),
+        CreateEnum(Enum("mood", ["ok"])),
+        CreateTable(Table("notes", "python")),
+        AddColumn("notes", Column("body", ColumnType("text"))),
+        CreateIndex(Index("idx_notes_body", "notes", ("body",))),
+    ]
+    assert [str(sql.render(op.inverse())) for op in ops] == [
+        "drop extension if exists vector;",
+        "drop type public.mood;",
+        "drop table public.notes;",
+        "alter table public.notes drop column body;",
+        "drop index public.idx_notes_body;",
+    ]
