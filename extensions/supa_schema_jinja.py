@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
+import json
 import os
 import sqlite3
 import sys
@@ -47,7 +48,7 @@ def _engine():
 
 
 ENGINE = _engine()
-from supa_schema import history, literals, names, pylayout  # noqa: E402  (imported above)
+from supa_schema import history, literals, names, pylayout, samples  # noqa: E402  (imported above)
 
 ANSWER_KEYS = (
     "project_name",
@@ -120,13 +121,107 @@ def _recorded_migrations(answers: dict[str, Any]):
     return recorded.get("migrations") or []
 
 
+class TemplateProject:
+    """The engine's Project as templates see it, plus what only templates need.
+
+    Workspace folders ('' when a workspace has no ORM, so Copier skips the
+    folder), ``.kodo/config.json``, and the pgTAP fixtures are presentation:
+    they live here, not in the engine. Everything else is the Project's own.
+    """
+
+    def __init__(self, project: Any) -> None:
+        self.project = project
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.project, name)
+
+    def _dir(self, language: str) -> str:
+        return self.project.workspaces[language].path if self.project.has(language) else ""
+
+    @property
+    def typescript_dir(self) -> str:
+        """The workspace directory when it has its ORM, else '' (Copier skips empty names)."""
+        return self._dir("typescript")
+
+    @property
+    def python_dir(self) -> str:
+        return self._dir("python")
+
+    @property
+    def rust_dir(self) -> str:
+        return self._dir("rust")
+
+    @property
+    def kodo_config(self) -> dict[str, Any]:
+        """``.kodo/config.json`` in the seed's format, plus each workspace's ``path``."""
+        out: dict[str, Any] = {}
+        for ws in self.project.workspaces.values():
+            start, end = ws.range
+            out[ws.name] = {
+                "language": ws.language,
+                "path": ws.path,
+                "database": {
+                    "orm": (
+                        {"name": ws.orm, "schemaPath": ws.kind.schema_path} if ws.orm else None
+                    ),
+                    "migrationStrategy": {
+                        "type": "hybrid",
+                        "prefix": ws.kind.prefix,
+                        "serviceRange": {"start": start, "end": end},
+                    },
+                },
+            }
+        return {
+            "project": {"name": self.project.name, "multiTenant": self.project.multi_tenant},
+            "stack": {"workspaces": out},
+            "supabase": {"migrationsPath": "supabase/migrations"},
+        }
+
+    @property
+    def kodo_config_json(self) -> str:
+        return json.dumps(self.kodo_config, indent=2) + "\n"
+
+    def fixture(
+        self,
+        table: Any,
+        tag: str,
+        org: str | None = None,
+        user: str | None = None,
+        parents: str | None = None,
+    ) -> list[Any]:
+        """Rows (parents first) giving ``table`` one row in test organization ``org``.
+
+        ``org``/``user`` name test sides ("a", "b"); with ``parents`` only the
+        table's own row is returned, pointing at that side's parent rows.
+        """
+        return samples.fixture_rows(
+            table,
+            self.project.tables,
+            org=samples.fixed_uuid("org", org or tag),
+            user=samples.fixed_uuid("user", user or tag),
+            tag=tag,
+            parents=parents,
+        )
+
+    @staticmethod
+    def fixed_uuid(*parts: str) -> str:
+        """A UUID that depends only on ``parts`` (deterministic test ids)."""
+        return samples.fixed_uuid(*parts)
+
+    @staticmethod
+    def sample(table: Any, tag: str) -> tuple[str, str] | None:
+        """(column, SQL literal) of a data column a test can set on ``table``, if any."""
+        column = samples.editable_column(table)
+        return (column.name, samples.sample_sql(column, tag)) if column else None
+
+
 class SupaSchemaContext(ContextHook):
-    """Puts ``supa`` (the engine's Project) into every template's context."""
+    """Puts ``supa`` (the engine's Project, as a TemplateProject) into every template's context."""
 
     def hook(self, context: dict[str, Any]) -> None:
         if "migrations" in context and "languages" in context:
             try:
-                context["supa"] = project_for(context)
+                context["supa"] = TemplateProject(project_for(context))
             except ENGINE.SchemaError:
                 # Questions are still being answered; the `migrations` validator
                 # reports the problem before anything is rendered.

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from .errors import SchemaError
 from .model import Enum, Table
@@ -59,63 +57,9 @@ class Project:
         """Many-to-many link tables between two tenant tables (org_id on every link)."""
         return [t for t in self.tables.values() if t.tenant and t.junction_of is not None]
 
-    def fixture(
-        self,
-        table: Table,
-        tag: str,
-        org: str | None = None,
-        user: str | None = None,
-        parents: str | None = None,
-    ):
-        """Rows (parents first) giving ``table`` one row in test organization ``org``.
-
-        ``org``/``user`` name test sides ("a", "b"); with ``parents`` only the
-        table's own row is returned, pointing at that side's parent rows.
-        """
-        from .samples import fixed_uuid, fixture_rows
-
-        return fixture_rows(
-            table,
-            self.tables,
-            org=fixed_uuid("org", org or tag),
-            user=fixed_uuid("user", user or tag),
-            tag=tag,
-            parents=parents,
-        )
-
-    @staticmethod
-    def fixed_uuid(*parts: str) -> str:
-        from .samples import fixed_uuid
-
-        return fixed_uuid(*parts)
-
-    @staticmethod
-    def sample(table: Table, tag: str) -> tuple[str, str] | None:
-        """(column, SQL literal) of a data column a test can set on ``table``, if any."""
-        from .samples import editable_column, sample_sql
-
-        column = editable_column(table)
-        return (column.name, sample_sql(column, tag)) if column else None
-
     @property
     def has_vector(self) -> bool:
         return any("vector" in t.type_bases for t in self.tables.values())
-
-    def _dir(self, language: str) -> str:
-        return self.workspaces[language].path if self.has(language) else ""
-
-    @property
-    def typescript_dir(self) -> str:
-        """The workspace directory when it has its ORM, else '' (Copier skips empty names)."""
-        return self._dir("typescript")
-
-    @property
-    def python_dir(self) -> str:
-        return self._dir("python")
-
-    @property
-    def rust_dir(self) -> str:
-        return self._dir("rust")
 
     def migrations_of(self, workspace: str) -> list[Migration]:
         return [m for m in self.migrations if m.workspace == workspace]
@@ -127,33 +71,3 @@ class Project:
         (drizzle-kit, alembic, sqlx-cli) and already exists.
         """
         return [m for m in self.migrations_of(workspace) if m.generated]
-
-    @property
-    def kodo_config(self) -> dict[str, Any]:
-        """``.kodo/config.json`` in the seed's format, plus each workspace's ``path``."""
-        out: dict[str, Any] = {}
-        for ws in self.workspaces.values():
-            start, end = ws.range
-            out[ws.name] = {
-                "language": ws.language,
-                "path": ws.path,
-                "database": {
-                    "orm": (
-                        {"name": ws.orm, "schemaPath": ws.kind.schema_path} if ws.orm else None
-                    ),
-                    "migrationStrategy": {
-                        "type": "hybrid",
-                        "prefix": ws.kind.prefix,
-                        "serviceRange": {"start": start, "end": end},
-                    },
-                },
-            }
-        return {
-            "project": {"name": self.name, "multiTenant": self.multi_tenant},
-            "stack": {"workspaces": out},
-            "supabase": {"migrationsPath": "supabase/migrations"},
-        }
-
-    @property
-    def kodo_config_json(self) -> str:
-        return json.dumps(self.kodo_config, indent=2) + "\n"
