@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support import EXAMPLES, NODE_CACHE, ROOT, copier_copy, workspace_dir
+from support import EXAMPLES, NODE_CACHE, ROOT, cache_lock, copier_copy, workspace_dir
 
 from supa_schema_cli import database
 
@@ -111,13 +111,14 @@ def node_modules(rendered) -> Path:
     """npm packages of the generated package.json, installed once and reused across runs."""
     package = (workspace_dir(rendered("saas"), "typescript") / "package.json").read_bytes()
     home = NODE_CACHE / hashlib.sha256(package).hexdigest()[:16]
-    if not (home / "node_modules" / ".bin" / "tsc").exists():
-        home.mkdir(parents=True, exist_ok=True)
-        (home / "package.json").write_bytes(package)
-        subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=home,
-            check=True,
-            capture_output=True,
-        )
+    with cache_lock("node"):
+        if not (home / "node_modules" / ".bin" / "tsc").exists():
+            home.mkdir(parents=True, exist_ok=True)
+            (home / "package.json").write_bytes(package)
+            subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=home,
+                check=True,
+                capture_output=True,
+            )
     return home / "node_modules"

@@ -5,7 +5,9 @@ Fixtures live in conftest.py; plain helpers live here and are imported by name.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import json
 import subprocess
 import sys
@@ -16,7 +18,21 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yml"))
-NODE_CACHE = Path.home() / ".cache" / "supa-schema" / "node"
+CACHE = Path.home() / ".cache" / "supa-schema"
+NODE_CACHE = CACHE / "node"
+
+
+@contextlib.contextmanager
+def cache_lock(name: str):
+    """Hold an exclusive lock while filling a shared cache directory, so parallel
+    test workers (pytest -n) install a tool once instead of racing."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def copier_copy(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import EXAMPLE_NAMES, EXAMPLES
+from support import EXAMPLE_NAMES, EXAMPLES, cache_lock
 
 ACTIONLINT = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.7"
 BIN = Path.home() / ".cache" / "supa-schema" / "bin"
@@ -42,17 +42,18 @@ def prettier() -> Path:
     """prettier at a pinned version, installed once with npm into a cache directory."""
     home = NODE_CACHE / f"prettier-{PRETTIER}"
     exe = home / "node_modules" / ".bin" / "prettier"
-    if not exe.exists():
-        home.mkdir(parents=True, exist_ok=True)
-        (home / "package.json").write_text(
-            json.dumps({"private": True, "dependencies": {"prettier": PRETTIER}})
-        )
-        subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=home,
-            check=True,
-            capture_output=True,
-        )
+    with cache_lock("node"):
+        if not exe.exists():
+            home.mkdir(parents=True, exist_ok=True)
+            (home / "package.json").write_text(
+                json.dumps({"private": True, "dependencies": {"prettier": PRETTIER}})
+            )
+            subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=home,
+                check=True,
+                capture_output=True,
+            )
     return exe
 
 
@@ -113,14 +114,15 @@ def test_typescript_passes_prettier_check_unchanged(example, rendered, prettier)
 def actionlint() -> Path:
     """actionlint, built once from the Go module proxy into a cache directory."""
     exe = BIN / "actionlint"
-    if not exe.exists():
-        go = shutil.which("go") or "/usr/local/go/bin/go"
-        subprocess.run(
-            [go, "install", ACTIONLINT],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "GOBIN": str(BIN)},
-        )
+    with cache_lock("actionlint"):
+        if not exe.exists():
+            go = shutil.which("go") or "/usr/local/go/bin/go"
+            subprocess.run(
+                [go, "install", ACTIONLINT],
+                check=True,
+                capture_output=True,
+                env={**os.environ, "GOBIN": str(BIN)},
+            )
     return exe
 
 
