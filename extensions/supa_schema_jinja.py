@@ -7,7 +7,9 @@ Loaded by copier-template-extensions from ``copier.yml``. It adds:
   changelog once);
 - ``supa_validate(...)``, used by the ``migrations`` question's validator so bad
   answers stop Copier before any file is written;
-- quoting filters for each target language.
+- quoting filters for each target language;
+- layout helpers that break generated lines as each formatter would: ``py_*``
+  (``pylayout``, Ruff) and ``ts_*`` (``tslayout``, Prettier).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def _engine():
 
 
 ENGINE = _engine()
-from supa_schema import history, literals, names, pylayout, samples  # noqa: E402  (imported above)
+from supa_schema import history, literals, names, pylayout, samples, tslayout  # noqa: E402  (imported above)
 
 ANSWER_KEYS = (
     "project_name",
@@ -298,7 +300,7 @@ def drizzle_literal(value: Any, base: str) -> str:
 
 
 class SupaSchemaFilters(Extension):
-    """Quoting filters, the validator function, and the ``memo`` tag.
+    """Quoting filters, layout helpers, the validator function, and the ``memo`` tag.
 
     ``{% memo t %}...{% endmemo %}`` renders its body once per distinct table
     ``t`` (by value) and template position, per environment. Project-wide files
@@ -323,6 +325,7 @@ class SupaSchemaFilters(Extension):
             camel=names.camel,
             ts_string=literals.ts_string,
             ts_template=literals.ts_template,
+            ts_quote=tslayout.quote,
             rust_string=literals.rust_string,
             rust_raw=literals.rust_raw,
             drizzle_literal=drizzle_literal,
@@ -334,6 +337,15 @@ class SupaSchemaFilters(Extension):
             py_layout=pylayout.layout,
             py_tuple=pylayout.layout_tuple,
             py_import=pylayout.import_from,
+            ts_call=tslayout.call,
+            ts_array=tslayout.array,
+            ts_object=tslayout.obj,
+            ts_arrow=tslayout.arrow,
+            ts_layout=tslayout.layout,
+            ts_assign=tslayout.assign,
+            ts_union=tslayout.union,
+            ts_chain=tslayout.chain,
+            ts_import=tslayout.import_from,
         )
 
     def parse(self, parser):

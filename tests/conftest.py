@@ -7,6 +7,7 @@ Rendering goes through the real `copier copy`; databases are real PostgreSQL
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import tempfile
@@ -16,6 +17,8 @@ import pytest
 from support import EXAMPLES, NODE_CACHE, ROOT, cache_lock, copier_copy, workspace_dir
 
 from supa_schema_cli import database
+
+PRETTIER = "3.10.1"
 
 
 @pytest.fixture(scope="session")
@@ -122,3 +125,23 @@ def node_modules(rendered) -> Path:
                 capture_output=True,
             )
     return home / "node_modules"
+
+
+@pytest.fixture(scope="session")
+def prettier() -> Path:
+    """prettier at a pinned version, installed once with npm into a cache directory."""
+    home = NODE_CACHE / f"prettier-{PRETTIER}"
+    exe = home / "node_modules" / ".bin" / "prettier"
+    with cache_lock("node"):
+        if not exe.exists():
+            home.mkdir(parents=True, exist_ok=True)
+            (home / "package.json").write_text(
+                json.dumps({"private": True, "dependencies": {"prettier": PRETTIER}})
+            )
+            subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=home,
+                check=True,
+                capture_output=True,
+            )
+    return exe

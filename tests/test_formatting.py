@@ -5,7 +5,6 @@ workflow passes actionlint."""
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import re
 import shutil
@@ -19,8 +18,6 @@ from support import EXAMPLE_NAMES, EXAMPLES, cache_lock
 
 ACTIONLINT = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.7"
 BIN = Path.home() / ".cache" / "supa-schema" / "bin"
-PRETTIER = "3.10.1"
-NODE_CACHE = Path.home() / ".cache" / "supa-schema" / "node"
 
 
 def languages(example: str) -> list[str]:
@@ -35,26 +32,6 @@ def test_python_passes_ruff_format_check_unchanged(example, rendered):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "already formatted" in result.stdout
-
-
-@pytest.fixture(scope="session")
-def prettier() -> Path:
-    """prettier at a pinned version, installed once with npm into a cache directory."""
-    home = NODE_CACHE / f"prettier-{PRETTIER}"
-    exe = home / "node_modules" / ".bin" / "prettier"
-    with cache_lock("node"):
-        if not exe.exists():
-            home.mkdir(parents=True, exist_ok=True)
-            (home / "package.json").write_text(
-                json.dumps({"private": True, "dependencies": {"prettier": PRETTIER}})
-            )
-            subprocess.run(
-                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=home,
-                check=True,
-                capture_output=True,
-            )
-    return exe
 
 
 def hook(repo: Path, hook_id: str) -> dict:
