@@ -216,7 +216,7 @@ LONG_NAMES = {
                     "relation": "many-to-many",
                     "from": "warehouse_inventory_adjustment_records",
                     "to": "warehouse_storage_locations",
-                    "through": "adjustment_locations_link",
+                    "through": "adjust_links",
                 },
             ],
         }
