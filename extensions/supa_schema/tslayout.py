@@ -261,11 +261,9 @@ def chain(
         return _layout(prefix, built, indent, suffix)
     ((m, a),) = steps
     if a and indent + len(f"{prefix}{builder}.{m}(") <= LINE:
-        # The argument breaks. NB its width is counted from the builder on, without
-        # ``prefix``, so a line at most len(prefix) too long stays whole (Prettier
-        # breaks it); kept as the templates always printed it.
-        return prefix + _layout(f"{builder}.", call(m, a), indent, suffix)
+        # The builder stays on the line and the argument breaks.
+        return _layout(f"{prefix}{builder}.", call(m, a), indent, suffix)
     # The builder's arguments break; the method follows the closing bracket.
-    # NB counted after ")." also when that line starts "})." (one column short).
     out = _layout(prefix, built, indent, tail=f".{m}(" if a else f".{m}(){suffix}")
-    return out + "." + _layout("", call(m, a or None), indent, suffix, lead=").")
+    close = out.rsplit("\n", 1)[-1].lstrip() + "."
+    return out + "." + _layout("", call(m, a or None), indent, suffix, lead=close)
