@@ -27,8 +27,13 @@ def languages(example: str) -> list[str]:
 @pytest.mark.parametrize("example", [e for e in EXAMPLE_NAMES if "python" in languages(e)])
 def test_python_passes_ruff_format_check_unchanged(example, rendered):
     ws = rendered(example) / "apps" / "python"
+    # Run inside the workspace: ruff then formats it by the generated repo's own
+    # settings (none: Ruff's defaults), not by this project's [tool.ruff].
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--check", str(ws)], capture_output=True, text=True
+        [sys.executable, "-m", "ruff", "format", "--check", str(ws)],
+        capture_output=True,
+        text=True,
+        cwd=ws,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "already formatted" in result.stdout

@@ -304,6 +304,7 @@ def test_random_valid_changelogs_render_apply_and_agree(answers, pg, tmp_path_fa
             [sys.executable, "-m", "ruff", "format", "--check", str(workspace)],
             capture_output=True,
             text=True,
+            cwd=workspace,  # the generated repo's settings, not this project's
         )
         assert formatted.returncode == 0, formatted.stdout
     with psycopg.connect(pg.uri(), autocommit=True) as conn:
