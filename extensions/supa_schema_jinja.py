@@ -9,7 +9,8 @@ Loaded by copier-template-extensions from ``copier.yml``. It adds:
   answers stop Copier before any file is written;
 - quoting filters for each target language;
 - layout helpers that break generated lines as each formatter would: ``py_*``
-  (``pylayout``, Ruff) and ``ts_*`` (``tslayout``, Prettier).
+  (``pylayout``, Ruff), ``ts_*`` (``tslayout``, Prettier) and ``rs_*``
+  (``rslayout``, rustfmt).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _engine():
 
 
 ENGINE = _engine()
-from supa_schema import history, literals, names, pylayout, samples, tslayout  # noqa: E402  (imported above)
+from supa_schema import history, literals, names, pylayout, rslayout, samples, tslayout  # noqa: E402  (imported above)
 
 ANSWER_KEYS = (
     "project_name",
@@ -346,6 +347,10 @@ class SupaSchemaFilters(Extension):
             ts_union=tslayout.union,
             ts_chain=tslayout.chain,
             ts_import=tslayout.import_from,
+            rs_struct=rslayout.struct_literal,
+            rs_call=rslayout.call,
+            rs_use=rslayout.use_list,
+            rs_assign=rslayout.assign,
         )
 
     def parse(self, parser):
