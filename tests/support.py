@@ -36,7 +36,12 @@ def cache_lock(name: str):
 
 
 def copier_copy(
-    answers: dict | Path, dst: Path, *, check: bool = True, template: Path = ROOT
+    answers: dict | Path,
+    dst: Path,
+    *,
+    check: bool = True,
+    template: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run the real `copier copy` CLI non-interactively into ``dst``."""
     if isinstance(answers, dict):
@@ -59,7 +64,7 @@ def copier_copy(
         str(template),
         str(dst),
     ]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if check and result.returncode != 0:
         raise AssertionError(f"copier copy failed:\n{result.stdout}\n{result.stderr}")
     return result
@@ -135,10 +140,13 @@ def scaffold(tmp_path: Path, template: Path, entries: int) -> Path:
     return repo
 
 
-def copier_update(repo: Path, answers: dict, tmp_path: Path, *extra: str):
-    """The real `copier update` with ``answers`` as the data file."""
-    data = tmp_path / "answers.yml"
-    data.write_text(yaml.safe_dump(answers, sort_keys=False))
+def copier_update(repo: Path, answers: dict | Path, tmp_path: Path, *extra: str):
+    """The real `copier update` with ``answers`` (or the answers file it names) as data."""
+    if isinstance(answers, Path):
+        data = answers
+    else:
+        data = tmp_path / "answers.yml"
+        data.write_text(yaml.safe_dump(answers, sort_keys=False))
     return subprocess.run(
         [
             sys.executable,

@@ -24,6 +24,7 @@ from support import (
     ROOT,
     assert_fresh_apart_from_edits,
     copier_copy,
+    copier_update,
     git,
     load_example,
     migration_files,
@@ -146,24 +147,7 @@ def test_cli_update_equals_copier_update_and_fresh_copy(
     result = cli(fast, "update", "--data-file", str(data))
     assert result.returncode == 0, result.stderr
     real = clone(saas_repo, tmp_path / "real")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "update",
-            "--trust",
-            "--defaults",
-            "--quiet",
-            "--vcs-ref",
-            "HEAD",
-            "--data-file",
-            str(data),
-        ],
-        cwd=real,
-        capture_output=True,
-        text=True,
-    )
+    result = copier_update(real, data, tmp_path)
     assert result.returncode == 0, result.stderr
     fresh = tmp_path / "fresh"
     copier_copy(answers, fresh, template=template_repo)
@@ -571,25 +555,6 @@ def test_fragment_store_gives_the_bytes_a_plain_render_gives(tmp_path, template_
     copier_copy(answers, cached, template=template_repo)  # reads it
     data = write_answers(tmp_path / "a.yml", answers)
     env = {**os.environ, "SUPA_SCHEMA_FRAGMENT_CACHE": "0"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "copy",
-            "--trust",
-            "--defaults",
-            "--quiet",
-            "--vcs-ref",
-            "HEAD",
-            "--data-file",
-            str(data),
-            str(template_repo),
-            str(plain),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    result = copier_copy(data, plain, template=template_repo, env=env, check=False)
     assert result.returncode == 0, result.stderr
     assert snapshot(cached) == snapshot(plain)
