@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import EXAMPLES
+from support import EXAMPLES, workspace_dir
 
 PY_EXAMPLES = [
     p.stem
@@ -19,11 +19,6 @@ PY_EXAMPLES = [
 ROUNDTRIP = Path(__file__).with_name("python_roundtrip.py")
 
 
-def workspace(repo: Path) -> Path:
-    config = yaml.safe_load((repo / ".kodo" / "config.json").read_text())
-    return repo / config["stack"]["workspaces"]["python"]["path"]
-
-
 def run(cmd: list[str], cwd: Path, uri: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": uri, "PYTHONPATH": str(cwd / "src")}
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
@@ -31,7 +26,7 @@ def run(cmd: list[str], cwd: Path, uri: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("example", PY_EXAMPLES)
 def test_alembic_check_finds_nothing_to_do(example, rendered, migrated):
-    ws = workspace(rendered(example))
+    ws = workspace_dir(rendered(example), "python")
     uri = migrated(example)
     alembic = [sys.executable, "-m", "alembic"]
     stamped = run(alembic + ["stamp", "head"], ws, uri)
@@ -56,7 +51,7 @@ def test_alembic_check_fails_when_a_model_disagrees(rendered, pg, tmp_path):
     with psycopg.connect(uri, autocommit=True) as conn:
         conn.execute("alter table public.products drop column description")
         conn.execute("alter table public.orders alter column note set not null")
-    ws = workspace(repo)
+    ws = workspace_dir(repo, "python")
     assert run([sys.executable, "-m", "alembic", "stamp", "head"], ws, uri).returncode == 0
     checked = run([sys.executable, "-m", "alembic", "check"], ws, uri)
     assert checked.returncode != 0
@@ -66,7 +61,7 @@ def test_alembic_check_fails_when_a_model_disagrees(rendered, pg, tmp_path):
 
 @pytest.mark.parametrize("example", PY_EXAMPLES)
 def test_every_table_round_trips_through_sqlalchemy_and_pydantic(example, rendered, fresh_db):
-    ws = workspace(rendered(example))
+    ws = workspace_dir(rendered(example), "python")
     uri = fresh_db(example, "py_rows")
     result = run([sys.executable, str(ROUNDTRIP)], ws, uri)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -79,7 +74,7 @@ def test_every_table_round_trips_through_sqlalchemy_and_pydantic(example, render
 
 def test_alembic_revisions_form_one_linear_chain_that_upgrades_a_database(rendered, pg):
     """Running the Python-owned revisions with `alembic upgrade` gives the same objects."""
-    ws = workspace(rendered("saas"))
+    ws = workspace_dir(rendered("saas"), "python")
     versions = sorted((ws / "alembic" / "versions").glob("*.py"))
     assert [v.name for v in versions] == [
         "00201_python_create_orders.py",
@@ -114,7 +109,7 @@ def test_alembic_revisions_form_one_linear_chain_that_upgrades_a_database(render
 
 
 def test_workspace_is_pip_installable(rendered, tmp_path):
-    ws = workspace(rendered("blog"))
+    ws = workspace_dir(rendered("blog"), "python")
     target = tmp_path / "site"
     result = subprocess.run(
         [
@@ -137,7 +132,7 @@ def test_workspace_is_pip_installable(rendered, tmp_path):
 
 
 def test_env_py_accepts_the_unix_socket_uri_form(rendered, migrated):
-    ws = workspace(rendered("blog"))
+    ws = workspace_dir(rendered("blog"), "python")
     uri = migrated("blog")
     assert "?host=/" in uri and "@/" in uri
     current = run([sys.executable, "-m", "alembic", "current"], ws, uri)

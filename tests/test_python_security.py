@@ -17,11 +17,10 @@ import subprocess
 import sys
 import textwrap
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
-import yaml
+from support import workspace_dir
 
 PRELUDE = """
 import json, os, uuid, warnings
@@ -54,11 +53,6 @@ def product(session, name, **options):
 """
 
 
-def workspace(repo: Path) -> Path:
-    config = yaml.safe_load((repo / ".kodo" / "config.json").read_text())
-    return repo / config["stack"]["workspaces"]["python"]["path"]
-
-
 def claims(user_id: str) -> str:
     return json.dumps({"sub": user_id, "role": "authenticated"})
 
@@ -66,7 +60,7 @@ def claims(user_id: str) -> str:
 @pytest.fixture(scope="module")
 def saas(rendered, fresh_db):
     """The saas workspace and a database holding two users' organizations."""
-    ws = workspace(rendered("saas"))
+    ws = workspace_dir(rendered("saas"), "python")
     uri = fresh_db("saas", "py_security")
     users = {"a": str(uuid.uuid4()), "b": str(uuid.uuid4())}
     orgs = {}

@@ -3,7 +3,6 @@ by the real compiler, and the generated integration test round-trips every table
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import EXAMPLE_NAMES, EXAMPLES
+from support import EXAMPLE_NAMES, EXAMPLES, workspace_dir
 
 RUST_EXAMPLES = [
     e
@@ -25,11 +24,6 @@ TARGET = Path(
         "SUPA_SCHEMA_CARGO_TARGET", Path.home() / ".cache" / "supa-schema" / "cargo-target"
     )
 )
-
-
-def workspace(repo: Path) -> Path:
-    config = json.loads((repo / ".kodo" / "config.json").read_text())
-    return repo / config["stack"]["workspaces"]["rust"]["path"]
 
 
 def copy_workspace(src: Path, dst: Path) -> Path:
@@ -92,7 +86,7 @@ def test_cargo_test_builds_against_the_database_and_round_trips(example, rendere
     the round trip of every table (in a transaction: the functions take any
     executor) and, as two signed-in users through `begin_as_user`, tenant
     isolation, the organization-scoped keys and soft delete (tests/as_user.rs)."""
-    ws = workspace(rendered(example))
+    ws = workspace_dir(rendered(example), "rust")
     source = (ws / "tests" / "as_user.rs").read_text()
     tests = set(re.findall(r"#\[tokio::test\]\nasync fn (\w+)", source))
     assert tests == AS_USER_TESTS[example]
@@ -128,7 +122,7 @@ WRONG_NULLABILITY = {
 def test_wrong_nullability_fails_to_compile(case, rendered, migrated, pg, tmp_path):
     """The compile-time check can fail, in both directions."""
     before, after, expected = WRONG_NULLABILITY[case]
-    ws = copy_workspace(workspace(rendered("saas")), tmp_path / "rust")
+    ws = copy_workspace(workspace_dir(rendered("saas"), "rust"), tmp_path / "rust")
     model = ws / "src" / "db" / "models" / "products.rs"
     text = model.read_text()
     assert before in text
@@ -145,7 +139,7 @@ def test_wrong_nullability_fails_to_compile(case, rendered, migrated, pg, tmp_pa
 
 
 def test_sqlx_migrations_hold_the_rust_owned_entries(rendered):
-    ws = workspace(rendered("saas"))
+    ws = workspace_dir(rendered("saas"), "rust")
     repo = rendered("saas")
     files = sorted(p.name for p in (ws / "migrations").glob("*.sql"))
     assert files == ["00301_create_shipments.sql"]
@@ -157,7 +151,7 @@ def test_sqlx_migrations_hold_the_rust_owned_entries(rendered):
 def test_offline_query_data_builds_without_a_database(rendered, migrated, pg, tmp_path):
     """What `cargo sqlx prepare` records (the macros' SQLX_OFFLINE_DIR output) is
     enough to build with SQLX_OFFLINE=true and no database."""
-    online = copy_workspace(workspace(rendered("saas")), tmp_path / "online")
+    online = copy_workspace(workspace_dir(rendered("saas"), "rust"), tmp_path / "online")
     (online / ".sqlx").mkdir()
     result = cargo(
         online, sqlx_url(pg, migrated("saas")), "build", SQLX_OFFLINE_DIR=str(online / ".sqlx")
@@ -254,7 +248,7 @@ def test_rust_workspace_is_rustfmt_clean_for_long_names_and_single_tenant(answer
 
     repo = tmp_path / "repo"
     copier_copy(answers, repo)
-    ws = workspace(repo)
+    ws = workspace_dir(repo, "rust")
     assert "pub async fn begin_as_user(" in (ws / "src/db/as_user.rs").read_text()
     assert (ws / "tests/as_user.rs").exists() == answers["multi_tenant"]
     if answers["multi_tenant"]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
-from support import EXAMPLE_NAMES, EXAMPLES
+from support import EXAMPLE_NAMES, EXAMPLES, workspace_dir
 
 from supa_schema import build
 
@@ -25,17 +25,12 @@ TS_EXAMPLES = [
 ROUNDTRIP = Path(__file__).with_name("ts_roundtrip.mjs")
 
 
-def workspace(repo: Path) -> Path:
-    config = json.loads((repo / ".kodo" / "config.json").read_text())
-    return repo / config["stack"]["workspaces"]["typescript"]["path"]
-
-
 @pytest.fixture(scope="session")
 def ts_workspace(rendered, node_modules):
     """The example's TypeScript workspace with node_modules linked in (once per example)."""
 
     def get(example: str) -> Path:
-        ws = workspace(rendered(example))
+        ws = workspace_dir(rendered(example), "typescript")
         link = ws / "node_modules"
         if not link.exists():
             link.symlink_to(node_modules, target_is_directory=True)
