@@ -93,7 +93,7 @@ def core_policies(table: Table) -> list[Policy]:
     ``keep_an_owner`` trigger stops the last owner from leaving or stepping
     down. Organizations are created through ``public.create_organization``.
     """
-    member = "(select private.user_org_ids())"
+    member = MEMBER_ORGS
     admin = "(select private.user_org_ids('admin'))"
     owner = "(select private.user_org_ids('owner'))"
     if table.name == "organizations":
