@@ -113,17 +113,19 @@ def cli_help() -> str:
         return f"*(CLI help unavailable: {err})*"
     out = []
     base = [sys.executable, "-m", "supa_schema_cli"]
+    # Plain, 100-column help text, the same on every machine.
+    env = {
+        "COLUMNS": "100",
+        "TERM": "dumb",
+        "NO_COLOR": "1",
+        "PYTHONPATH": str(ROOT / "src") + ":" + str(ROOT / "extensions"),
+        "PATH": "/usr/bin:/bin",
+    }
     top = subprocess.run(
         base + ["--help"],
         capture_output=True,
         text=True,
-        env={
-            "COLUMNS": "100",
-            "TERM": "dumb",
-            "NO_COLOR": "1",
-            "PYTHONPATH": str(ROOT / "src") + ":" + str(ROOT / "extensions"),
-            "PATH": "/usr/bin:/bin",
-        },
+        env=env,
     )
     out.append("```text\n$ supa-schema --help\n" + top.stdout.strip() + "\n```")
     commands = []
@@ -136,13 +138,7 @@ def cli_help() -> str:
             base + [cmd, "--help"],
             capture_output=True,
             text=True,
-            env={
-                "COLUMNS": "100",
-                "TERM": "dumb",
-                "NO_COLOR": "1",
-                "PYTHONPATH": str(ROOT / "src") + ":" + str(ROOT / "extensions"),
-                "PATH": "/usr/bin:/bin",
-            },
+            env=env,
         )
         if res.returncode == 0:
             out.append(f"### `supa-schema {cmd}`\n\n```text\n{res.stdout.strip()}\n```")
