@@ -73,10 +73,10 @@ class Builder:
         """Constraint and policy names built from the table's name must fit PostgreSQL's
         identifier limit: it would cut them silently, and two cut names can clash."""
         derived = [
-            f"{table.name}_pkey",
+            table.pkey_name,
             *(p.name for p in table.policies),
-            *(f"{table.name}_{c.name}_key" for c in table.unique_columns),
-            *(f"{table.name}_{fk.column}_fkey" for fk in table.foreign_keys),
+            *(table.key_name(c.name) for c in table.unique_columns),
+            *(fk.name_in(table.name) for fk in table.foreign_keys),
             *(name for name, _ in table.checks),
             *([table.org_key] if table.org_key else []),
         ]

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from . import literals, names
 from .types import ARRAY, TYPES
 
+# The key organization-scoped foreign keys point at, in table order.
+ORG_KEY = ("org_id", "id")
+
 
 @dataclass
 class Enum:
@@ -108,6 +111,10 @@ class ForeignKey:
     @property
     def target_columns(self) -> tuple[str, ...]:
         return ("org_id", self.target_column) if self.org_scoped else (self.target_column,)
+
+    def name_in(self, table: str) -> str:
+        """The constraint's name on ``table``: ``<table>_<column>_fkey``, as PostgreSQL names it."""
+        return f"{table}_{self.column}_fkey"
 
     @property
     def on_delete_sql(self) -> str:
@@ -216,11 +223,23 @@ class Table:
         return next((c for c in self.columns if c.name == name), None)
 
     @property
+    def pkey_name(self) -> str:
+        return f"{self.name}_pkey"
+
+    def key_name(self, column: str) -> str:
+        """The name of the unique constraint of one column (``<table>_<column>_key``)."""
+        return f"{self.name}_{column}_key"
+
+    @property
+    def org_key_columns(self) -> tuple[str, ...]:
+        return ORG_KEY
+
+    @property
     def org_key(self) -> str | None:
         """Name of the ``unique (org_id, id)`` key that organization-scoped foreign
         keys point at: every tenant table with an ``id`` primary key has one."""
         if self.tenant and self.junction_of is None and self.primary_key == ("id",):
-            return f"{self.name}_org_id_id_key"
+            return f"{self.name}_{'_'.join(ORG_KEY)}_key"
         return None
 
     @property
