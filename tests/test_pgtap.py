@@ -10,7 +10,9 @@ from pathlib import Path
 import pgserver
 import psycopg
 import pytest
-from support import EXAMPLE_NAMES
+from support import EXAMPLE_NAMES, load_example
+
+from supa_schema import build
 
 PSQL = Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql"
 
@@ -78,12 +80,7 @@ def tap_results(out: str) -> tuple[int, list[str], list[str]]:
 def test_generated_pgtap_tests_pass(example, rendered, fresh_db, pg, pgtap_sql):
     repo = rendered(example)
     files = tap_files(repo)
-    import yaml
-    from support import EXAMPLES
-
-    from supa_schema import build
-
-    project = build(yaml.safe_load((EXAMPLES / f"{example}.yml").read_text()))
+    project = build(load_example(example))
     expected = [t.name for t in project.tenant_tables + project.tenant_junctions]
     if project.multi_tenant:
         expected += ["organizations", "organization_members"]
