@@ -38,6 +38,8 @@ class Builder:
         self.index_names: set[str] = set()
         self.vector_ready = False
         self.where = ""
+        # table/enum name -> the entries of modification actions naming it
+        self.changes: dict[str, list[Migration]] = {}
 
     def run(self) -> None:
         """Fold every entry's actions, in file-name order, into the project."""
@@ -119,7 +121,100 @@ class Builder:
                 or "none yet"
             )
             self.fail(f"unknown {what} {name!r}", f"tables that exist at this point: {known}")
+        if name in self.changes:
+            self.touch(name, current)
         return self.project.tables[name]
+
+    def existing_table(self, name: Any, current: Migration, verb: str) -> Table:
+        """A table a modification action changes: not one of the tenancy tables."""
+        table = self.table(name, current)
+        if table.core:
+            self.fail(
+                f"cannot {verb} '{table.name}': the tenancy tables are managed by supa-schema",
+                "add a table of your own that references organizations instead",
+            )
+        return table
+
+    def own_column(self, table: Table, name: Any, verb: str) -> Column:
+        """A user-declared column of ``table`` that a modification may change."""
+        col = table.column(name) if isinstance(name, str) else None
+        if col is None:
+            own = [c.name for c in table.columns if not c.managed]
+            self.fail(
+                f"table '{table.name}' has no column {name!r}",
+                f"its columns: {', '.join(c.name for c in table.columns)}"
+                if own
+                else "it has no columns of its own yet",
+            )
+        if table.junction_of is not None:
+            self.fail(
+                f"cannot {verb} '{table.name}.{col.name}': the columns of a many-to-many "
+                "link table are managed by its relation",
+                "drop the relation (drop_relation) and relate the tables again",
+            )
+        managed = {
+            "id": True,
+            "org_id": table.tenant,
+            "user_id": table.owner,
+            "created_at": table.timestamps,
+            "updated_at": table.timestamps,
+            "deleted_at": table.soft_delete,
+        }
+        if col.primary_key or col.managed or managed.get(col.name):
+            self.fail(
+                f"cannot {verb} '{table.name}.{col.name}': it is a primary key, tenant or "
+                "managed column (id, org_id, owner user_id, timestamps, deleted_at)",
+                "these columns keep the table's keys, policies and triggers working",
+            )
+        return col
+
+    def follow_index(self, index: Index, table: str, columns: tuple[str, ...]) -> Index:
+        """The index after its table or a column was renamed: a derived name follows."""
+        if index.explicit:
+            return dataclasses.replace(index, table=table, columns=columns)
+        self.index_names.discard(index.name)
+        return dataclasses.replace(
+            index, name=self.index_name(table, columns), table=table, columns=columns
+        )
+
+    def indexes_on(self, table: str, column: str) -> list[Index]:
+        """The indexes of ``table`` that include ``column``."""
+        return [i for i in self.project.tables[table].indexes if column in i.columns]
+
+    def check_name_free(self, name: str) -> None:
+        """Refuse a new index or key whose name an index already has (one namespace)."""
+        if name in self.index_names:
+            self.fail(
+                f"an index named '{name}' already exists",
+                f"drop it first (drop_index: {name})",
+            )
+
+    def retarget(self, col: Column, old: str, new: str) -> Column:
+        """The column with its foreign key pointing at a renamed table."""
+        fk = col.references
+        if fk is None or fk.target != old:
+            return col
+        return dataclasses.replace(col, references=dataclasses.replace(fk, target=new))
+
+    def touch(self, name: str, current: Migration) -> None:
+        """Refuse changing ``name`` in an entry whose file runs before the file of an
+        entry that changed it earlier in the changelog (the database would see the
+        changes in the other order)."""
+        for other in self.changes.get(name, ()):
+            if other.position < current.position and other.number > current.number:
+                self.fail(
+                    f"'{name}' is changed by {other.stem}, an earlier entry whose file runs "
+                    f"after {current.stem}, so the database would see the changes out of order",
+                    f"own this entry by '{other.workspace}' (or a workspace whose range sorts "
+                    f"after {other.version})",
+                )
+            if other.position > current.position and other.number < current.number:
+                self.fail(
+                    f"'{name}' is changed by {other.stem}, a later entry whose file runs "
+                    f"before {current.stem}, so the database would see the changes out of order",
+                    f"own {other.name!r} by '{current.workspace}' (or a workspace whose range "
+                    f"sorts after {current.version})",
+                )
 
     def check_options(self, raw: Mapping, allowed: set[str], what: str) -> None:
         extra = sorted(set(raw) - allowed)
@@ -411,7 +506,9 @@ class Builder:
                     "remove the duplicate index",
                 )
         name = self.index_name(table.name, tuple(cols), raw.get("name"))
-        return Index(name, table.name, tuple(cols), unique, method, opclass)
+        return Index(
+            name, table.name, tuple(cols), unique, method, opclass, raw.get("name") is not None
+        )
 
     def check_relation_names(self, table: Table) -> None:
         seen = {c.py for c in table.columns}
@@ -450,16 +547,32 @@ class Builder:
             seen[name] = what
 
     def scan_creators(self) -> None:
+        """Which entry makes each table and enum name exist, and which entries'
+        modification actions name each table or enum (see ``touch``)."""
+        from .actions import MODIFYING_KINDS, kind_of
+
         for m in self.entries:
+            if m.synced:
+                continue
             for action in self.raw[m.position].get("actions") or []:
                 if not isinstance(action, Mapping):
                     continue
-                if isinstance(action.get("enum"), str):
+                kind = kind_of(action)
+                if kind == "enum" and isinstance(action.get("enum"), str):
                     self.creators.setdefault(action["enum"], m)
-                elif isinstance(action.get("table"), str) and not any(
-                    k in action for k in ("column", "index", "relation")
-                ):
+                elif kind == "table" and isinstance(action.get("table"), str):
                     self.creators.setdefault(action["table"], m)
+                elif kind == "rename_table" and isinstance(action.get("to"), str):
+                    self.creators.setdefault(action["to"], m)
+                if kind in MODIFYING_KINDS:
+                    named = [action.get(k) for k in ("table", "enum", "to")]
+                    if kind in ("rename_table", "drop_table"):
+                        named.append(action[kind])
+                    if kind == "drop_relation" and isinstance(action[kind], str):
+                        named.append(action[kind].split(".")[0])
+                    for name in named:
+                        if isinstance(name, str) and m not in self.changes.get(name, []):
+                            self.changes.setdefault(name, []).append(m)
 
     def core_tables(self) -> None:
         uid = ColumnType("uuid")

@@ -11,12 +11,16 @@ the entries into tables, enums and migration operations.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from . import answers
 from .builder import Builder
+from .errors import SchemaError
+from .plan import Migration
 from .project import Project
+from .workspaces import RANGE_SIZE
 
 
 def build(data: Mapping[str, Any]) -> Project:
@@ -24,7 +28,7 @@ def build(data: Mapping[str, Any]) -> Project:
     project = answers.project_settings(data)
     entries, raw = answers.entries(data, project)
     Builder(project, entries, raw).run()
-    project.migrations = entries
+    project.migrations = _split_and_number(entries)
     # One Alembic chain: a generated revision follows the previous python entry,
     # generated (revision = its version) or synced (the revision alembic wrote).
     previous = None
@@ -33,3 +37,40 @@ def build(data: Mapping[str, Any]) -> Project:
             m.revision, m.down_revision = m.revision or m.version, previous
             previous = m.revision
     return project
+
+
+def _split_and_number(entries: list[Migration]) -> list[Migration]:
+    """Give concurrent steps files of their own and number every file in its owner's range.
+
+    ``create index concurrently`` cannot run inside a transaction, and every
+    migration tool runs a file in one, so such steps get their own file (the
+    tools run it outside). Numbers follow the changelog's order per workspace,
+    so appending entries never renumbers the files of earlier ones.
+    """
+    files: list[Migration] = []
+    counts: dict[str, int] = {}
+    for m in sorted(entries, key=lambda e: e.position):
+        parts: list[list] = []
+        for op in m.operations:
+            alone = getattr(op, "concurrently", False)
+            if not parts or alone or getattr(parts[-1][-1], "concurrently", False):
+                parts.append([op])
+            else:
+                parts[-1].append(op)
+        base = m.number - m.number % 100  # the owner's range
+        k = counts.get(m.workspace, 0)
+        for i, ops in enumerate(parts or [[]]):
+            k += 1
+            if k > RANGE_SIZE:
+                raise SchemaError(
+                    m.label,
+                    f"the {m.workspace} service range is full ({RANGE_SIZE} migration files)",
+                    "own this entry by another workspace, or squash old migrations into one",
+                )
+            part = m if i == 0 else dataclasses.replace(m, name=f"{m.name}_{i + 1}", part=i + 1)
+            part.number = base + k
+            part.operations = list(ops) if parts else m.operations
+            files.append(part)
+        counts[m.workspace] = k
+    files.sort(key=lambda f: f.number)
+    return files

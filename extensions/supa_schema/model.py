@@ -170,6 +170,7 @@ class Index:
     unique: bool = False
     method: str = "btree"  # btree | hnsw | ivfflat | gin
     opclass: str | None = None  # e.g. vector_cosine_ops (for vector indexes)
+    explicit: bool = False  # named in the answers (a rename keeps the name)
 
 
 @dataclass(frozen=True)

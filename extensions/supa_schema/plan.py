@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Column, Enum, ForeignKey, Index, Table
+from .literals import Default
+from .model import Column, ColumnType, Enum, ForeignKey, Index, Table
 
 
 @dataclass(frozen=True)
@@ -68,18 +69,28 @@ class AddColumn:
 
 @dataclass(frozen=True)
 class CreateIndex:
-    """``create index`` on an existing table."""
+    """``create index`` on an existing table; ``concurrently`` in a migration of its own."""
 
     index: Index
+    concurrently: bool = False
     kind: str = "create_index"
 
     def inverse(self) -> DropIndex:
         """The operation that undoes this one."""
-        return DropIndex(self.index.name)
+        return DropIndex(self.index.name, self.index, self.concurrently, self.concurrently)
 
 
-# Operations that remove: today only the inverses above (ORM-native down
-# migrations); the changelog's drop actions will plan them too.
+# Operations that remove. They are the inverses above (ORM-native down
+# migrations) and what the changelog's drop actions plan; in a changelog
+# entry their own inverse is ``Irreversible``: the data is gone.
+
+
+@dataclass(frozen=True)
+class Irreversible:
+    """A step no down migration can undo: Alembic's downgrade refuses with ``reason``."""
+
+    reason: str
+    kind: str = "irreversible"
 
 
 @dataclass(frozen=True)
@@ -100,27 +111,227 @@ class DropEnum:
 
 @dataclass(frozen=True)
 class DropTable:
-    """``drop table``."""
+    """``drop table`` (its indexes, policies and triggers go with it)."""
 
     name: str
     kind: str = "drop_table"
 
+    def inverse(self) -> Irreversible:
+        return Irreversible(f"table '{self.name}' was dropped with its rows")
+
 
 @dataclass(frozen=True)
 class DropColumn:
-    """``alter table ... drop column``."""
+    """``alter table ... drop column`` (its key, foreign key and indexes go with it)."""
 
     table: str
     column: str
     kind: str = "drop_column"
 
+    def inverse(self) -> Irreversible:
+        return Irreversible(f"column '{self.table}.{self.column}' was dropped with its values")
+
 
 @dataclass(frozen=True)
 class DropIndex:
-    """``drop index``."""
+    """``drop index``; ``concurrently`` on a table that already exists."""
 
     name: str
+    index: Index | None = None  # what a down migration recreates
+    concurrently: bool = False
+    if_exists: bool = False  # undoing a unique key's index: the key took it along
     kind: str = "drop_index"
+
+    def inverse(self) -> CreateIndex | Irreversible:
+        if self.index is None:
+            return Irreversible(f"index '{self.name}' was dropped")
+        return CreateIndex(self.index, concurrently=self.concurrently)
+
+
+# Operations that change what exists (the modification actions). They run on
+# tables that may hold rows, so the migration sets a lock timeout first.
+
+
+@dataclass(frozen=True)
+class Rename:
+    """One renamed object that belongs to a table: a constraint, index or policy."""
+
+    what: str  # constraint | index | policy
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RenameTable:
+    """``alter table ... rename to``, and every name derived from the table's name."""
+
+    old: str
+    new: str
+    renames: tuple[Rename, ...] = ()
+    # (junction, column) of each link table whose org_id trigger reads this
+    # table by name: the trigger is created again with the new name.
+    triggers: tuple[tuple[str, str], ...] = ()
+    kind: str = "rename_table"
+
+    def inverse(self) -> RenameTable:
+        back = tuple(Rename(r.what, r.new, r.old) for r in reversed(self.renames))
+        return RenameTable(self.new, self.old, back, self.triggers)
+
+
+@dataclass(frozen=True)
+class RenameColumn:
+    """``alter table ... rename column``, and the constraint and index names that follow."""
+
+    table: str
+    old: str
+    new: str
+    renames: tuple[Rename, ...] = ()
+    kind: str = "rename_column"
+
+    def inverse(self) -> RenameColumn:
+        back = tuple(Rename(r.what, r.new, r.old) for r in reversed(self.renames))
+        return RenameColumn(self.table, self.new, self.old, back)
+
+
+@dataclass(frozen=True)
+class AlterColumnType:
+    """``alter column ... type``: an assignment cast that keeps every value.
+
+    A default is dropped first and set again in the new type, so the catalog
+    holds what a fresh ``create table`` would."""
+
+    table: str
+    column: str
+    type: ColumnType
+    old_type: ColumnType
+    default: Default | None = None
+    old_default: Default | None = None
+    kind: str = "alter_column_type"
+
+    def inverse(self) -> AlterColumnType:
+        return AlterColumnType(
+            self.table, self.column, self.old_type, self.type, self.old_default, self.default
+        )
+
+
+@dataclass(frozen=True)
+class SetDefault:
+    """``alter column ... set default`` (``drop default`` when ``default`` is None)."""
+
+    table: str
+    column: str
+    default: Default | None
+    old_default: Default | None = None
+    kind: str = "set_default"
+
+    def inverse(self) -> SetDefault:
+        return SetDefault(self.table, self.column, self.old_default, self.default)
+
+
+@dataclass(frozen=True)
+class SetNotNull:
+    """``not null`` on a column with rows: nulls backfilled from ``backfill``, then a
+    check added ``not valid`` and validated, so ``set not null`` needs no scan."""
+
+    table: str
+    column: str
+    check: str  # the temporary check constraint's name
+    backfill: Default | None = None
+    kind: str = "set_not_null"
+
+    def inverse(self) -> DropNotNull:
+        return DropNotNull(self.table, self.column, self.check)
+
+
+@dataclass(frozen=True)
+class DropNotNull:
+    """``alter column ... drop not null``."""
+
+    table: str
+    column: str
+    check: str
+    kind: str = "drop_not_null"
+
+    def inverse(self) -> SetNotNull:
+        return SetNotNull(self.table, self.column, self.check)
+
+
+@dataclass(frozen=True)
+class AddUniqueKey:
+    """``add constraint ... unique using index``: the index was built concurrently
+    by the migration file before this one (a down migration adds it directly)."""
+
+    table: str
+    column: str
+    name: str
+    using_index: bool = True
+    kind: str = "add_unique_key"
+
+    def inverse(self) -> DropUniqueKey:
+        return DropUniqueKey(self.table, self.column, self.name)
+
+
+@dataclass(frozen=True)
+class DropUniqueKey:
+    """``drop constraint`` of a column's unique key."""
+
+    table: str
+    column: str
+    name: str
+    kind: str = "drop_unique_key"
+
+    def inverse(self) -> AddUniqueKey:
+        return AddUniqueKey(self.table, self.column, self.name, using_index=False)
+
+
+@dataclass(frozen=True)
+class AddEnumValue:
+    """``alter type ... add value`` (PostgreSQL cannot remove one again)."""
+
+    enum: str
+    value: str
+    before: str | None = None
+    after: str | None = None
+    kind: str = "add_enum_value"
+
+    def inverse(self) -> Irreversible:
+        return Irreversible(
+            f"PostgreSQL cannot remove the value {self.value!r} from enum '{self.enum}'"
+        )
+
+
+@dataclass(frozen=True)
+class RenameEnumValue:
+    """``alter type ... rename value``."""
+
+    enum: str
+    old: str
+    new: str
+    kind: str = "rename_enum_value"
+
+    def inverse(self) -> RenameEnumValue:
+        return RenameEnumValue(self.enum, self.new, self.old)
+
+
+# Kinds that change a table that may already hold rows: their migration starts
+# with `set lock_timeout`.
+MODIFYING = frozenset(
+    {
+        "drop_table",
+        "drop_column",
+        "drop_index",
+        "rename_table",
+        "rename_column",
+        "alter_column_type",
+        "set_default",
+        "set_not_null",
+        "drop_not_null",
+        "add_unique_key",
+        "drop_unique_key",
+        "add_enum_value",
+        "rename_enum_value",
+    }
+)
 
 
 Operation = (
@@ -134,6 +345,17 @@ Operation = (
     | DropTable
     | DropColumn
     | DropIndex
+    | Irreversible
+    | RenameTable
+    | RenameColumn
+    | AlterColumnType
+    | SetDefault
+    | SetNotNull
+    | DropNotNull
+    | AddUniqueKey
+    | DropUniqueKey
+    | AddEnumValue
+    | RenameEnumValue
 )
 
 
@@ -153,6 +375,32 @@ class Migration:
     # its SQL is given verbatim and the ORM's own file already exists.
     sql: str | None = None
     synced_from: str | None = None  # the ORM migration's path, relative to the repo
+    # An entry whose steps must run outside a transaction (concurrent index
+    # builds) spans several files: part 1 keeps the entry's name, the others
+    # add `_2`, `_3`... and take the next numbers of the owner's range.
+    part: int = 1
+
+    @property
+    def concurrent(self) -> bool:
+        """True when every step runs outside a transaction (a file of its own)."""
+        return bool(self.operations) and all(
+            getattr(op, "concurrently", False) for op in self.operations
+        )
+
+    @property
+    def undo(self) -> list[Operation]:
+        """The steps of a down migration: each step's inverse, last step first."""
+        return [op.inverse() for op in reversed(self.operations)]  # type: ignore[union-attr]
+
+    @property
+    def lost(self) -> list[str]:
+        """Why a down migration cannot undo this one (empty when it can)."""
+        return [op.reason for op in self.undo if isinstance(op, Irreversible)]
+
+    @property
+    def modifies(self) -> bool:
+        """True when a step changes a table that may hold rows (lock timeout first)."""
+        return any(op.kind in MODIFYING for op in self.operations)
 
     @property
     def synced(self) -> bool:

@@ -278,3 +278,41 @@ ARRAY = {
 }
 
 LANGUAGE_FIELDS = ("sql", "sqlalchemy", "python", "pydantic", "drizzle", "ts", "rust")
+
+
+# Type changes that keep every value: PostgreSQL casts them implicitly or on
+# assignment, and they never round or cut (a value that does not fit makes
+# the migration fail instead of changing). Any type but bytea and vector also
+# converts to text or varchar (its text form).
+WIDENING = {
+    "smallint": {"integer", "bigint", "numeric", "real", "double"},
+    "integer": {"bigint", "numeric", "double"},
+    "bigint": {"numeric"},
+    "real": {"double"},
+    "date": {"timestamptz"},
+    "varchar": {"text"},
+    "text": {"varchar"},
+}
+STRINGS = ("text", "varchar")
+
+
+def cast_problem(old, new) -> str | None:  # (ColumnType, ColumnType): model imports types
+    """Why ``alter_column`` cannot change a column from ``old`` to ``new`` keeping
+    every value, or None when it can."""
+    if old.array != new.array:
+        return "a column cannot change between one value and an array of values"
+    if old.base == new.base:
+        if old.base == "enum" and old.enum.name != new.enum.name:
+            return "PostgreSQL has no cast between two enum types"
+        if old.base == "numeric" and (new.scale or 0) < (old.scale or 0):
+            return "fewer decimal places would round the stored values"
+        if old.base == "vector":
+            return "stored vectors have the old number of dimensions"
+        return None
+    if new.base in STRINGS and old.base not in ("bytea", "vector"):
+        return None
+    if new.base in WIDENING.get(old.base, ()):
+        return None
+    if old.base in ("numeric", "real", "double") and new.base in ("smallint", "integer", "bigint"):
+        return "PostgreSQL would round every value to a whole number"
+    return "PostgreSQL has no implicit or assignment cast between them that keeps every value"

@@ -69,17 +69,41 @@ def migration_files(repo: Path) -> list[Path]:
     return sorted((repo / "supabase" / "migrations").glob("*.sql"), key=lambda p: p.name)
 
 
-def apply_migrations(uri: str, repo: Path) -> list[Path]:
-    """Apply every migration of ``repo`` in order, each in its own transaction."""
+# `create/drop index concurrently` cannot run in a transaction: a file holding
+# one runs statement by statement (the Supabase CLI runs such files outside
+# the migration's transaction too).
+CONCURRENT = re.compile(r"^\s*(create|drop)\s+(unique\s+)?index\s+concurrently\b", re.I | re.M)
+
+
+def statements(sql: str) -> list[str]:
+    """The statements of a file of simple statements (no function bodies)."""
+    return [s for s in re.split(r";[ \t]*(?:\n|$)", sql) if re.sub(r"--[^\n]*", "", s).strip()]
+
+
+def apply_migrations(uri: str, repo: Path, upto: str | None = None) -> list[Path]:
+    """Apply every migration of ``repo`` in order (through file ``upto``), each in
+    its own transaction, or outside one when it builds an index concurrently."""
     files = migration_files(repo)
+    if upto is not None:
+        files = [f for f in files if f.name <= upto]
     with psycopg.connect(uri, autocommit=True) as conn:
         for path in files:
-            try:
-                with conn.transaction():
-                    conn.execute(path.read_text())
-            except psycopg.Error as err:
-                raise MigrationFailed(f"{path.name} failed: {err}".strip()) from err
+            apply_file(conn, path)
     return files
+
+
+def apply_file(conn: psycopg.Connection, path: Path) -> None:
+    """Apply one migration file on an autocommit connection."""
+    sql = path.read_text()
+    try:
+        if CONCURRENT.search(sql):
+            for statement in statements(sql):
+                conn.execute(statement)
+        else:
+            with conn.transaction():
+                conn.execute(sql)
+    except psycopg.Error as err:
+        raise MigrationFailed(f"{path.name} failed: {err}".strip()) from err
 
 
 def advice(message: str) -> str:
