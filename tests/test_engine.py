@@ -204,6 +204,167 @@ BAD_ANSWERS = {
 }
 
 
+# A schema the modification cases change: a tenant table referenced by
+# another, a link table, an enum, an explicit index.
+SHOP = entry(
+    "shop",
+    "typescript",
+    {"enum": "status", "values": ["todo", "done"]},
+    {
+        "table": "projects",
+        "tenant": True,
+        "columns": [
+            {"name": "title", "type": "text"},
+            {"name": "notes", "type": "text"},
+            {"name": "budget", "type": "numeric(12, 2)", "default": 0},
+            {"name": "state", "type": "status", "default": "todo"},
+        ],
+        "indexes": [{"columns": ["title"], "name": "projects_by_title"}],
+    },
+    {"table": "tasks", "tenant": True, "columns": [{"name": "title", "type": "text"}]},
+    {"relation": "many-to-one", "from": "tasks", "to": "projects"},
+    {"table": "labels", "tenant": True, "columns": [{"name": "name", "type": "text"}]},
+    {"relation": "many-to-many", "from": "tasks", "to": "labels"},
+)
+
+
+def change(*actions, workspace="python"):
+    return [SHOP, entry("change", workspace, *actions)]
+
+
+MODIFY_BAD = {
+    "rename a table that does not exist": (
+        change({"rename_table": "projcts", "to": "work"}),
+        "unknown table 'projcts'",
+    ),
+    "rename a table onto an existing name": (
+        change({"rename_table": "projects", "to": "tasks"}),
+        "'tasks' is already a table",
+    ),
+    "rename the tenancy tables": (
+        change({"rename_table": "organizations", "to": "teams"}),
+        "tenancy tables are managed",
+    ),
+    "rename a column that does not exist": (
+        change({"rename_column": "name", "table": "projects", "to": "label"}),
+        "has no column 'name'",
+    ),
+    "rename a column onto an existing one": (
+        change({"rename_column": "title", "table": "projects", "to": "notes"}),
+        "already has a column 'notes'",
+    ),
+    "rename the tenant column": (
+        change({"rename_column": "org_id", "table": "projects", "to": "team_id"}),
+        "tenant or managed column",
+    ),
+    "rename the primary key": (
+        change({"rename_column": "id", "table": "tasks", "to": "task_id"}),
+        "primary key",
+    ),
+    "alter a column with nothing to change": (
+        change({"alter_column": "title", "table": "projects"}),
+        "nothing to change",
+    ),
+    "alter a column to what it already is": (
+        change({"alter_column": "title", "table": "projects", "type": "text"}),
+        "nothing to change",
+    ),
+    "a type change that loses values": (
+        change({"alter_column": "budget", "table": "projects", "type": "integer"}),
+        "round every value",
+    ),
+    "a type change PostgreSQL cannot cast": (
+        change({"alter_column": "title", "table": "projects", "type": "integer"}),
+        "no implicit or assignment cast",
+    ),
+    "a type change whose default does not fit": (
+        change({"alter_column": "state", "table": "projects", "type": "varchar(2)"}),
+        "is not a varchar(2) value",
+    ),
+    "required without a default to backfill": (
+        change({"alter_column": "notes", "table": "projects", "required": True}),
+        "give a `default`",
+    ),
+    "drop a column that does not exist": (
+        change({"drop_column": "colour", "table": "projects"}),
+        "has no column 'colour'",
+    ),
+    "drop a column an index uses": (
+        change({"drop_column": "title", "table": "projects"}),
+        "used by index 'projects_by_title'",
+    ),
+    "drop a relation's column as a column": (
+        change({"drop_column": "project_id", "table": "tasks"}),
+        "drop_relation: tasks.project_id",
+    ),
+    "drop the tenant column": (
+        change({"drop_column": "org_id", "table": "tasks"}),
+        "tenant or managed column",
+    ),
+    "drop a table another references": (
+        change({"drop_table": "projects"}),
+        "still referenced by tasks.project_id",
+    ),
+    "drop a table a link table joins": (
+        change({"drop_table": "labels"}),
+        "link table tasks_labels",
+    ),
+    "drop a table that does not exist": (
+        change({"drop_table": "projcts"}),
+        "unknown table 'projcts'",
+    ),
+    "drop an index that does not exist": (
+        change({"drop_index": "projects_by_name"}),
+        "no index named 'projects_by_name'",
+    ),
+    "drop the index of a foreign key": (
+        change({"drop_index": "idx_tasks_org_id_project_id"}),
+        "backs the foreign key",
+    ),
+    "drop a relation that is not one": (
+        change({"drop_relation": "tasks.title"}),
+        "not the foreign key of a relation",
+    ),
+    "remove an enum value": (
+        change({"drop_enum_value": "done", "enum": "status"}),
+        "cannot remove a value",
+    ),
+    "add an enum value twice": (
+        change({"enum_value": "done", "enum": "status"}),
+        "already has the value 'done'",
+    ),
+    "add an enum value after one that does not exist": (
+        change({"enum_value": "doing", "enum": "status", "after": "started"}),
+        "'started' is not a value",
+    ),
+    "rename an enum value that does not exist": (
+        change({"rename_enum_value": "started", "enum": "status", "to": "begun"}),
+        "'started' is not a value",
+    ),
+    "rename an enum value onto another": (
+        change({"rename_enum_value": "todo", "enum": "status", "to": "done"}),
+        "already has the value 'done'",
+    ),
+    "a change whose file runs before an earlier change of the table": (
+        [
+            *change({"rename_column": "notes", "table": "projects", "to": "remarks"}),
+            entry("later", "typescript", {"drop_column": "remarks", "table": "projects"}),
+        ],
+        "out of order",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MODIFY_BAD))
+def test_bad_modifications_are_refused_naming_the_entry(case):
+    migrations, problem = MODIFY_BAD[case]
+    answers = {**copy.deepcopy(BASE), "multi_tenant": True, "migrations": migrations}
+    with pytest.raises(SchemaError) as err:
+        build(answers)
+    message = str(err.value)
+    assert "migrations[" in message and problem in message, message
+
+
 @pytest.mark.parametrize("case", sorted(BAD_ANSWERS))
 def test_bad_answers_are_refused_with_a_message_naming_the_entry(case):
     migrations, where, problem = BAD_ANSWERS[case]
@@ -441,3 +602,99 @@ def test_names_derived_from_a_long_table_name_must_fit_postgresql():
         SchemaError, match=f"table '{long}' would get the name '{long}_.*', longer than 63 bytes"
     ):
         tenant({"table": long, "tenant": True})
+
+
+# ------------------------------------------------------------------ modifications
+
+
+def shop(*actions, workspace="python"):
+    answers = {**copy.deepcopy(BASE), "multi_tenant": True, "migrations": change(*actions)}
+    answers["migrations"][1]["workspace"] = workspace
+    return build(answers)
+
+
+def test_a_table_rename_renames_every_derived_name_and_references_follow():
+    p = shop({"rename_table": "projects", "to": "boards"})
+    (op,) = p.migrations[-1].operations
+    renames = {(r.what, r.old, r.new) for r in op.renames}
+    assert ("constraint", "projects_pkey", "boards_pkey") in renames
+    assert ("constraint", "projects_org_id_id_key", "boards_org_id_id_key") in renames
+    assert ("index", "idx_projects_org_id", "idx_boards_org_id") in renames
+    assert ("policy", "projects_select_org_member", "boards_select_org_member") in renames
+    # the explicitly named index keeps its name
+    assert not any(r.old == "projects_by_title" for r in op.renames)
+    assert "projects" not in p.tables and p.tables["boards"].model == "Board"
+    fk = p.tables["tasks"].column("project_id").references
+    assert (fk.target, fk.org_scoped) == ("boards", True)
+    assert {r.target for r in p.tables["tasks"].relations} >= {"boards"}
+
+
+def test_renaming_a_link_tables_left_side_recreates_its_org_id_trigger():
+    p = shop({"rename_table": "tasks", "to": "todos"})
+    (op,) = p.migrations[-1].operations
+    assert op.triggers == (("tasks_labels", "task_id"),)
+    assert p.tables["tasks_labels"].junction_of == ("todos", "labels")
+
+
+def test_a_new_unique_key_builds_its_index_concurrently_in_a_file_of_its_own():
+    p = shop(
+        {"alter_column": "title", "table": "projects", "unique": True},
+        {"rename_column": "notes", "table": "projects", "to": "remarks"},
+    )
+    files = [m for m in p.migrations if m.position == 1]
+    assert [m.stem for m in files] == ["00201_python_change", "00202_python_change_2"]
+    assert files[0].concurrent and [op.kind for op in files[0].operations] == ["create_index"]
+    assert [op.kind for op in files[1].operations] == ["add_unique_key", "rename_column"]
+    assert p.tables["projects"].column("title").unique
+
+
+def test_entries_after_a_split_entry_take_the_next_numbers():
+    answers = {
+        **copy.deepcopy(BASE),
+        "multi_tenant": True,
+        "migrations": [
+            *change(
+                {"drop_index": "projects_by_title"}, {"drop_column": "title", "table": "projects"}
+            ),
+            entry("next", "python", {"rename_column": "notes", "table": "projects", "to": "memo"}),
+        ],
+    }
+    stems = [m.stem for m in build(answers).migrations if m.workspace == "python"]
+    assert stems == ["00201_python_change", "00202_python_change_2", "00203_python_next"]
+
+
+def test_enum_value_changes_reach_every_column_and_default():
+    p = shop(
+        {"enum_value": "doing", "enum": "status", "after": "todo"},
+        {"rename_enum_value": "todo", "enum": "status", "to": "open"},
+    )
+    assert p.enums["status"].values == ["open", "doing", "done"]
+    state = p.tables["projects"].column("state")
+    assert state.type.enum.values == ["open", "doing", "done"]
+    assert state.default.value == "open" and state.default.sql == "'open'"
+    # the entry that created the enum still renders its original values
+    assert p.migrations[0].operations[0].enum.values == ["todo", "done"]
+
+
+def test_alter_column_plans_a_backfilled_validated_not_null_and_keeps_the_default_type():
+    p = shop(
+        {"alter_column": "notes", "table": "projects", "required": True, "default": ""},
+        {"alter_column": "budget", "table": "projects", "type": "numeric(14, 2)"},
+    )
+    ops = p.migrations[-1].operations
+    assert [op.kind for op in ops] == ["set_default", "set_not_null", "alter_column_type"]
+    assert ops[1].backfill.sql == "''" and ops[1].check == "projects_notes_not_null"
+    assert ops[2].default.sql == "0" and ops[2].type.precision == 14
+    notes = p.tables["projects"].column("notes")
+    assert not notes.nullable and notes.default.sql == "''"
+
+
+def test_down_migrations_undo_renames_and_refuse_drops():
+    renamed = shop({"rename_column": "notes", "table": "projects", "to": "memo"})
+    (undo,) = renamed.migrations[-1].undo
+    assert (undo.kind, undo.old, undo.new) == ("rename_column", "memo", "notes")
+    assert renamed.migrations[-1].lost == []
+    dropped = shop({"drop_relation": "tasks_labels"})
+    assert dropped.migrations[-1].lost == ["table 'tasks_labels' was dropped with its rows"]
+    assert "tasks_labels" not in dropped.tables
+    assert not any(r.through for r in dropped.tables["tasks"].relations)
