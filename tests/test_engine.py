@@ -698,3 +698,9 @@ def test_down_migrations_undo_renames_and_refuse_drops():
     assert dropped.migrations[-1].lost == ["table 'tasks_labels' was dropped with its rows"]
     assert "tasks_labels" not in dropped.tables
     assert not any(r.through for r in dropped.tables["tasks"].relations)
+
+
+def test_every_file_of_a_split_python_entry_is_an_alembic_revision_in_the_chain():
+    p = shop({"alter_column": "title", "table": "projects", "unique": True})
+    chain = [(m.revision, m.down_revision) for m in p.migrations if m.workspace == "python"]
+    assert chain == [("00201", None), ("00202", "00201")]

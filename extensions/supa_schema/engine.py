@@ -32,7 +32,7 @@ def build(data: Mapping[str, Any]) -> Project:
     # One Alembic chain: a generated revision follows the previous python entry,
     # generated (revision = its version) or synced (the revision alembic wrote).
     previous = None
-    for m in entries:
+    for m in project.migrations:
         if m.workspace == "python":
             m.revision, m.down_revision = m.revision or m.version, previous
             previous = m.revision
