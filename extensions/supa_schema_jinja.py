@@ -156,7 +156,7 @@ class TemplateProject:
 
     @property
     def kodo_config(self) -> dict[str, Any]:
-        """``.kodo/config.json`` in the seed's format, plus each workspace's ``path``."""
+        """``.kodo/config.json`` in the kodo command's format, plus each workspace's ``path``."""
         out: dict[str, Any] = {}
         for ws in self.project.workspaces.values():
             start, end = ws.range

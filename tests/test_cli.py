@@ -1,4 +1,4 @@
-"""The `supa-schema` CLI's schema evolution: `update --data-file` and the seed's actions.
+"""The `supa-schema` CLI's schema evolution: `update --data-file` and the kodo command's actions.
 
 Every test runs the real commands on git repos in tmp dirs. The fast path
 (render only what an entry touches) must give exactly what the real

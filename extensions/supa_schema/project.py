@@ -31,7 +31,7 @@ class Project:
         return ws is not None and ws.orm is not None
 
     def require_orm(self, workspace: str) -> Workspace:
-        """The workspace, or the seed's redirect message when it has no ORM."""
+        """The workspace, or the kodo command's redirect message when it has no ORM."""
         ws = self.workspaces.get(workspace)
         if ws is None:
             raise SchemaError(

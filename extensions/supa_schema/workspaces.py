@@ -13,7 +13,7 @@ class WorkspaceKind:
     prefix: str  # used in Supabase migration file names
     range_start: int
     orms: tuple[str, ...]
-    schema_path: str  # the seed's schemaPath for its ORM
+    schema_path: str  # the kodo config's schemaPath for its ORM
     default_path: str
 
 

@@ -107,7 +107,7 @@ def apply_file(conn: psycopg.Connection, path: Path) -> None:
 
 
 def advice(message: str) -> str:
-    """The seed's Error Handling advice for a migration that failed to apply."""
+    """The kodo command's error-handling advice for a migration that failed to apply."""
     enum = re.search(r'type "([^"]+)" does not exist', message)
     if enum:
         return (

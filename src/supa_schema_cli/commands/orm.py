@@ -1,5 +1,5 @@
 """Each workspace's ORM outputs: `types` explains and rewrites its typed files; `generate`
-and `sync` are the seed's actions for hand-written ORM migrations.
+and `sync` are the kodo command's actions for hand-written ORM migrations.
 
 `generate` runs each workspace's own migration tool (drizzle-kit, alembic,
 sqlx-cli) in its directory. `sync` copies the ORM migrations the changelog did
