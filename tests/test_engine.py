@@ -704,3 +704,16 @@ def test_every_file_of_a_split_python_entry_is_an_alembic_revision_in_the_chain(
     p = shop({"alter_column": "title", "table": "projects", "unique": True})
     chain = [(m.revision, m.down_revision) for m in p.migrations if m.workspace == "python"]
     assert chain == [("00201", None), ("00202", "00201")]
+
+
+def test_messages_name_the_final_file_of_an_entry_after_a_split_one():
+    answers = {
+        **copy.deepcopy(BASE),
+        "multi_tenant": True,
+        "migrations": [
+            *change({"alter_column": "title", "table": "projects", "unique": True}),
+            entry("next", "python", {"drop_table": "nothing"}),
+        ],
+    }
+    with pytest.raises(SchemaError, match=r"00203_python_next"):
+        build(answers)

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from . import literals, names, rls
 from .errors import SchemaError
 from .model import Column, ColumnType, ForeignKey, Index, RelationEnd, Table
-from .plan import CreateExtension, Migration
+from .plan import CreateExtension, Migration, split
 from .project import Project
 from .types import ALIASES, TYPES
 from .vocabulary import ON_DELETE, RESERVED_MODELS, VECTOR_OPS
@@ -43,14 +43,28 @@ class Builder:
 
     def run(self) -> None:
         """Fold every entry's actions, in file-name order, into the project."""
-        from .actions import ACTIONS, kind_of
-
         self.scan_creators()
         if self.project.multi_tenant:
             self.core_tables()
+        # File order is changelog order within a workspace, so an entry's final
+        # number is known when it is folded: after the files of the entries
+        # before it, some of which take several (see ``plan.split``).
+        used: dict[str, int] = {}
         for m in self.entries:
-            if m.synced:
-                continue  # verbatim SQL: the schema model does not see it
+            base = m.number - m.number % 100
+            m.number = base + used.get(m.workspace, 0) + 1
+            self.fold(m)
+            used[m.workspace] = m.number - base + len(split(m.operations)) - 1
+        for t in self.project.tables.values():
+            self.check_relation_names(t)
+            self.check_derived_names(t)
+        self.check_ts_exports()
+
+    def fold(self, m: Migration) -> None:
+        """Fold one entry's actions into the project."""
+        from .actions import ACTIONS, kind_of
+
+        if not m.synced:  # a synced entry is verbatim SQL: the model does not see it
             actions = self.raw[m.position].get("actions") or []
             for i, action in enumerate(actions):
                 self.where = f"{m.label}, action {i + 1}"
@@ -66,10 +80,6 @@ class Builder:
                 if not isinstance(action[kind], Mapping):
                     self.where = f"{m.label}, action {i + 1} ({kind} {action[kind]!r})"
                 ACTIONS[kind](self, action, m)
-        for t in self.project.tables.values():
-            self.check_relation_names(t)
-            self.check_derived_names(t)
-        self.check_ts_exports()
 
     def check_derived_names(self, table: Table) -> None:
         """Constraint and policy names built from the table's name must fit PostgreSQL's

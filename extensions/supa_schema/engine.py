@@ -18,7 +18,7 @@ from typing import Any
 from . import answers
 from .builder import Builder
 from .errors import SchemaError
-from .plan import Migration
+from .plan import Migration, split
 from .project import Project
 from .workspaces import RANGE_SIZE
 
@@ -40,37 +40,27 @@ def build(data: Mapping[str, Any]) -> Project:
 
 
 def _split_and_number(entries: list[Migration]) -> list[Migration]:
-    """Give concurrent steps files of their own and number every file in its owner's range.
+    """Give concurrent steps files of their own, numbered after their entry's.
 
     ``create index concurrently`` cannot run inside a transaction, and every
     migration tool runs a file in one, so such steps get their own file (the
-    tools run it outside). Numbers follow the changelog's order per workspace,
-    so appending entries never renumbers the files of earlier ones.
+    tools run it outside). The builder numbered each entry leaving room for
+    its extra files, so appending entries never renumbers earlier files.
     """
     files: list[Migration] = []
-    counts: dict[str, int] = {}
-    for m in sorted(entries, key=lambda e: e.position):
-        parts: list[list] = []
-        for op in m.operations:
-            alone = getattr(op, "concurrently", False)
-            if not parts or alone or getattr(parts[-1][-1], "concurrently", False):
-                parts.append([op])
-            else:
-                parts[-1].append(op)
-        base = m.number - m.number % 100  # the owner's range
-        k = counts.get(m.workspace, 0)
-        for i, ops in enumerate(parts or [[]]):
-            k += 1
-            if k > RANGE_SIZE:
-                raise SchemaError(
-                    m.label,
-                    f"the {m.workspace} service range is full ({RANGE_SIZE} migration files)",
-                    "own this entry by another workspace, or squash old migrations into one",
-                )
+    for m in entries:
+        parts = split(m.operations)
+        for i, ops in enumerate(parts):
             part = m if i == 0 else dataclasses.replace(m, name=f"{m.name}_{i + 1}", part=i + 1)
-            part.number = base + k
-            part.operations = list(ops) if parts else m.operations
+            part.number = m.number + i
+            part.operations = ops
             files.append(part)
-        counts[m.workspace] = k
     files.sort(key=lambda f: f.number)
+    if files and any(f.number % 100 > RANGE_SIZE for f in files):
+        full = next(f for f in files if f.number % 100 > RANGE_SIZE)
+        raise SchemaError(
+            full.label,
+            f"the {full.workspace} service range is full ({RANGE_SIZE} migration files)",
+            "own this entry by another workspace, or squash old migrations into one",
+        )
     return files

@@ -424,3 +424,16 @@ class Migration:
     @property
     def label(self) -> str:
         return f"migrations[{self.position}] '{self.name}' ({self.stem})"
+
+
+def split(operations: list[Operation]) -> list[list[Operation]]:
+    """An entry's steps cut into files: each concurrent step alone, the others
+    grouped in order (an entry without steps still has its one file)."""
+    parts: list[list[Operation]] = []
+    for op in operations:
+        alone = getattr(op, "concurrently", False)
+        if not parts or alone or getattr(parts[-1][-1], "concurrently", False):
+            parts.append([op])
+        else:
+            parts[-1].append(op)
+    return parts or [[]]

@@ -25,7 +25,7 @@ def validate(answers: dict[str, Any]) -> supa_schema.Project:
 
 
 def orm_of(workspace: dict[str, Any]) -> str | None:
-    """The ORM of a workspace of .kodo/config.json (None: plain SQL, the kodo command's redirect)."""
+    """The ORM of a workspace in .kodo/config.json (None: plain SQL, the kodo redirect)."""
     return ((workspace.get("database") or {}).get("orm") or {}).get("name")
 
 
