@@ -41,7 +41,9 @@ import project  # noqa: E402
 
 from supa_schema_cli import database  # noqa: E402
 
-NODE_CACHE = Path.home() / ".cache" / "supa-schema" / "node"
+NODE_CACHE = (
+    Path(os.environ.get("SUPA_SCHEMA_CACHE") or Path.home() / ".cache" / "supa-schema") / "node"
+)
 
 
 def run(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> float:

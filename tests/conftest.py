@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -19,6 +20,16 @@ from support import EXAMPLES, NODE_CACHE, ROOT, cache_lock, copier_copy, workspa
 from supa_schema_cli import database
 
 PRETTIER = "3.10.1"
+
+# Copier's update commits in scratch repositories: give git an identity
+# through the environment (the user's git config stays untouched).
+for _key, _value in (
+    ("GIT_AUTHOR_NAME", "supa-schema tests"),
+    ("GIT_AUTHOR_EMAIL", "tests@example.com"),
+    ("GIT_COMMITTER_NAME", "supa-schema tests"),
+    ("GIT_COMMITTER_EMAIL", "tests@example.com"),
+):
+    os.environ.setdefault(_key, _value)
 
 
 @pytest.fixture(scope="session")

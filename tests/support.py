@@ -9,6 +9,7 @@ import contextlib
 import copy
 import fcntl
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yml"))
-CACHE = Path.home() / ".cache" / "supa-schema"
+# ./dev points this inside the checkout; plain pytest uses the user cache.
+CACHE = Path(os.environ.get("SUPA_SCHEMA_CACHE") or Path.home() / ".cache" / "supa-schema")
 NODE_CACHE = CACHE / "node"
 
 

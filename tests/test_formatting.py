@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import EXAMPLE_NAMES, EXAMPLES, cache_lock
+from support import CACHE, EXAMPLE_NAMES, EXAMPLES, cache_lock
 
 ACTIONLINT = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.7"
-BIN = Path.home() / ".cache" / "supa-schema" / "bin"
+BIN = CACHE / "bin"
 
 
 def languages(example: str) -> list[str]:

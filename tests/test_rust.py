@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import EXAMPLE_NAMES, EXAMPLES, workspace_dir
+from support import CACHE, EXAMPLE_NAMES, EXAMPLES, workspace_dir
 
 RUST_EXAMPLES = [
     e
@@ -19,11 +19,7 @@ RUST_EXAMPLES = [
     if "rust" in yaml.safe_load((EXAMPLES / f"{e}.yml").read_text())["languages"]
 ]
 # One target directory for the whole suite (and across runs): dependencies compile once.
-TARGET = Path(
-    os.environ.get(
-        "SUPA_SCHEMA_CARGO_TARGET", Path.home() / ".cache" / "supa-schema" / "cargo-target"
-    )
-)
+TARGET = Path(os.environ.get("SUPA_SCHEMA_CARGO_TARGET", CACHE / "cargo-target"))
 
 
 def copy_workspace(src: Path, dst: Path) -> Path:

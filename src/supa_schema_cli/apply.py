@@ -42,7 +42,10 @@ from supa_schema.impact import Impact, impact
 from . import copier_api
 
 ANSWERS_FILE = ".copier-answers.yml"
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "supa-schema"
+CACHE = Path(
+    os.environ.get("SUPA_SCHEMA_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "supa-schema"
+)
 SUFFIX = ".jinja"
 
 try:  # libyaml is ~10x faster on large changelogs; PyYAML without it still works
