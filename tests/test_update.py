@@ -103,3 +103,36 @@ def test_update_refuses_editing_or_removing_an_applied_entry(change, tmp_path, t
     )
     assert where in result.stderr and "append-only" in result.stderr, result.stderr
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_newer_template_never_rewrites_an_applied_migration(tmp_path, template_repo):
+    """A template version that renders existing migrations differently (a new
+    header, say) leaves their bytes alone on `copier update`; other files follow."""
+    newer = tmp_path / "newer-template"
+    git(template_repo, "clone", "-q", str(template_repo), str(newer))
+    macros = newer / "macros" / "sql.jinja"
+    macros.write_text(
+        macros.read_text().replace(
+            "applied migrations never change.", "applied migrations never change (v2)."
+        )
+    )
+    readme = newer / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "\nRendered by the newer template.\n")
+    git(newer, "commit", "-qam", "newer template")
+    repo = scaffold(tmp_path, template_repo, 3)
+    before = snapshot(repo)
+    answers = (repo / ".copier-answers.yml").read_text()
+    (repo / ".copier-answers.yml").write_text(
+        answers.replace(f"_src_path: {template_repo}", f"_src_path: {newer}")
+    )
+    git(repo, "commit", "-qam", "point at the newer template")
+
+    result = copier_update(repo, answers_with(4), tmp_path, "--conflict", "inline")
+    assert result.returncode == 0, result.stderr
+    after = snapshot(repo)
+
+    old = migration_files(before)
+    assert old and {name: after[name] for name in old} == old
+    added = sorted(set(migration_files(after)) - set(old))
+    assert added and all(b"(v2)." in after[name] for name in added), added
+    assert b"Rendered by the newer template." in after["README.md"]
