@@ -20,6 +20,9 @@ from support import EXAMPLES, NODE_CACHE, ROOT, cache_lock, copier_copy, workspa
 from supa_schema_cli import database
 
 PRETTIER = "3.10.1"
+# Supabase's type generator, at the version the Supabase CLI's Dockerfile pins
+# (apps/cli-go/pkg/config/templates/Dockerfile, supabase/postgres-meta:v0.96.6).
+POSTGRES_META = "0.96.6"
 
 # Copier's update commits in scratch repositories: give git an identity
 # through the environment (the user's git config stays untouched).
@@ -138,16 +141,16 @@ def node_modules(rendered) -> Path:
     return home / "node_modules"
 
 
-@pytest.fixture(scope="session")
-def prettier() -> Path:
-    """prettier at a pinned version, installed once with npm into a cache directory."""
-    home = NODE_CACHE / f"prettier-{PRETTIER}"
-    exe = home / "node_modules" / ".bin" / "prettier"
+def npm_package(name: str, version: str, entry: str) -> Path:
+    """``node_modules/<entry>`` of an npm package at a pinned version, installed once
+    into a cache directory."""
+    home = NODE_CACHE / f"{name.replace('/', '+')}-{version}"
+    exe = home / "node_modules" / entry
     with cache_lock("node"):
         if not exe.exists():
             home.mkdir(parents=True, exist_ok=True)
             (home / "package.json").write_text(
-                json.dumps({"private": True, "dependencies": {"prettier": PRETTIER}})
+                json.dumps({"private": True, "dependencies": {name: version}})
             )
             subprocess.run(
                 ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
@@ -156,3 +159,17 @@ def prettier() -> Path:
                 capture_output=True,
             )
     return exe
+
+
+@pytest.fixture(scope="session")
+def prettier() -> Path:
+    """prettier at a pinned version."""
+    return npm_package("prettier", PRETTIER, ".bin/prettier")
+
+
+@pytest.fixture(scope="session")
+def postgres_meta() -> Path:
+    """The server script of @supabase/postgres-meta, which `supabase gen types` runs."""
+    return npm_package(
+        "@supabase/postgres-meta", POSTGRES_META, "@supabase/postgres-meta/dist/server/server.js"
+    )

@@ -15,6 +15,12 @@ from .types import ARRAY, TYPES
 ORG_KEY = ("org_id", "id")
 
 
+def collation_key(name: str) -> tuple[int, ...]:
+    """A sort key that orders identifiers (``[a-z0-9_]``) as JavaScript's
+    ``localeCompare`` does (ICU root collation): ``_`` before digits before letters."""
+    return tuple(0 if ch == "_" else 1 + int(ch) if ch.isdigit() else 11 + ord(ch) for ch in name)
+
+
 @dataclass
 class Enum:
     """A PostgreSQL enum type and its values, in declaration order."""
@@ -246,6 +252,28 @@ class Table:
     @property
     def foreign_keys(self) -> list[ForeignKey]:
         return [c.references for c in self.columns if c.references is not None]
+
+    @property
+    def keys(self) -> list[tuple[str, ...]]:
+        """The columns of the primary key and of each unique constraint, in table order."""
+        order = {c.name: i for i, c in enumerate(self.columns)}
+        keys = [self.primary_key, *((c.name,) for c in self.unique_columns)]
+        if self.org_key:
+            keys.append(ORG_KEY)
+        return [tuple(sorted(k, key=lambda n: order.get(n, -1))) for k in keys]
+
+    @property
+    def api_relationships(self) -> list[tuple[str, ForeignKey, bool]]:
+        """``(name, foreign key, one-to-one)`` for each foreign key to a public table, as
+        Supabase's generated types list them: ordered by constraint name the way
+        JavaScript's ``localeCompare`` orders it, one-to-one when the key's columns
+        are exactly the primary key or a unique constraint (PostgREST's rule)."""
+        found = [
+            (fk.name_in(self.name), fk, fk.columns in self.keys)
+            for fk in self.foreign_keys
+            if "." not in fk.target
+        ]
+        return sorted(found, key=lambda r: collation_key(r[0]))
 
     @property
     def unique_columns(self) -> list[Column]:
