@@ -102,6 +102,75 @@ def new_entry(kind: str, workspace: str) -> dict:
 
 KINDS = ["enum", "table", "column", "index", "many-to-one", "one-to-many", "many-to-many"]
 
+# The modifications run on the saas example plus one TypeScript entry (00102) whose
+# tables no other entry touches, so an entry of any workspace may change them.
+EVENTS = {
+    "name": "create_events",
+    "workspace": "typescript",
+    "actions": [
+        {"enum": "event_state", "values": ["open", "closed", "archived"]},
+        {
+            "table": "events",
+            "tenant": True,
+            "timestamps": True,
+            "columns": [
+                {"name": "title", "type": "text", "required": True},
+                {"name": "estimate", "type": "integer"},
+                {"name": "labels", "type": "text[]"},
+                {"name": "state", "type": "event_state", "required": True, "default": "archived"},
+            ],
+            "indexes": [{"columns": ["estimate"]}],
+        },
+        {
+            "table": "notes",
+            "tenant": True,
+            "columns": [
+                {"name": "body", "type": "text"},
+                {"name": "event_id", "type": "uuid", "references": "events", "on_delete": "cascade"},
+            ],
+        },
+        {
+            "table": "tags",
+            "tenant": True,
+            "columns": [{"name": "title", "type": "text", "required": True}],
+        },
+        {"relation": "many-to-many", "from": "events", "to": "tags"},
+    ],
+}
+# Every modification kind, grouped three ways to keep the matrix short.
+MODIFICATIONS = {
+    "renames": [
+        {"rename_table": "events", "to": "activity_events"},
+        {"rename_column": "title", "table": "tags", "to": "label"},
+        {"rename_enum_value": "archived", "enum": "event_state", "to": "shelved"},
+    ],
+    "alters": [
+        {
+            "alter_column": "estimate",
+            "table": "events",
+            "type": "double",
+            "required": True,
+            "default": 0,
+            "unique": True,
+        },
+        {"alter_column": "body", "table": "notes", "default": "n/a"},
+        {"enum_value": "blocked", "enum": "event_state", "after": "open"},
+    ],
+    "drops": [
+        {"drop_index": "idx_events_estimate"},
+        {"drop_column": "labels", "table": "events"},
+        {"drop_relation": "notes.event_id"},
+        {"drop_relation": "events_tags"},
+        {"drop_table": "tags"},
+    ],
+}
+
+
+def events_answers() -> dict:
+    answers = load_example("saas")
+    answers["migrations"].append(copy.deepcopy(EVENTS))
+    return answers
+
 
 def cli(repo: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -133,20 +202,38 @@ def clone(base: Path, dst: Path) -> Path:
     return dst
 
 
-@pytest.mark.parametrize("workspace", ["typescript", "python", "rust"])
-@pytest.mark.parametrize("kind", KINDS)
-def test_cli_update_equals_copier_update_and_fresh_copy(
-    kind, workspace, tmp_path, saas_repo, template_repo, pg
-):
-    answers = load_example("saas")
-    answers["migrations"].append(new_entry(kind, workspace))
-    data = write_answers(tmp_path / "answers.yml", answers)
-    before = snapshot(saas_repo)
+@pytest.fixture(scope="session")
+def events_repo(tmp_path_factory, template_repo) -> Path:
+    """The saas example plus EVENTS, scaffolded and committed."""
+    repo = tmp_path_factory.mktemp("events-base") / "repo"
+    copier_copy(events_answers(), repo, template=template_repo)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "scaffold")
+    return repo
 
-    fast = clone(saas_repo, tmp_path / "fast")
+
+@pytest.mark.parametrize("workspace", ["typescript", "python", "rust"])
+@pytest.mark.parametrize("kind", KINDS + list(MODIFICATIONS))
+def test_cli_update_equals_copier_update_and_fresh_copy(
+    kind, workspace, tmp_path, request, template_repo, pg
+):
+    if kind in MODIFICATIONS:
+        base = request.getfixturevalue("events_repo")
+        answers = events_answers()
+        entry = {"name": f"{kind}_{workspace}", "workspace": workspace}
+        answers["migrations"].append({**entry, "actions": MODIFICATIONS[kind]})
+    else:
+        base = request.getfixturevalue("saas_repo")
+        answers = load_example("saas")
+        answers["migrations"].append(new_entry(kind, workspace))
+    data = write_answers(tmp_path / "answers.yml", answers)
+    before = snapshot(base)
+
+    fast = clone(base, tmp_path / "fast")
     result = cli(fast, "update", "--data-file", str(data))
     assert result.returncode == 0, result.stderr
-    real = clone(saas_repo, tmp_path / "real")
+    real = clone(base, tmp_path / "real")
     result = copier_update(real, data, tmp_path)
     assert result.returncode == 0, result.stderr
     fresh = tmp_path / "fresh"
@@ -159,10 +246,12 @@ def test_cli_update_equals_copier_update_and_fresh_copy(
     old = migration_files(before)
     assert {p: got[p] for p in old} == old  # no existing migration changed a byte
     new_sql = sorted(p for p in set(got) - set(before) if p.startswith("supabase/migrations/"))
-    assert len(new_sql) == 1 and Path(new_sql[0]).name.startswith(PREFIX[workspace])
+    # One file, or several when the entry has concurrent steps (name, name_2, ...).
+    assert new_sql and all(Path(p).name.startswith(PREFIX[workspace]) for p in new_sql)
+    assert len(new_sql) == 1 or kind in MODIFICATIONS
     uri = pg.create_database(f"cli_{kind}_{workspace}".replace("-", "_"))
     applied = [f.name for f in database.apply_migrations(uri, fast)]
-    assert Path(new_sql[0]).name in applied
+    assert {Path(p).name for p in new_sql} <= set(applied)
 
 
 def test_cli_update_keeps_hand_edits_and_deleted_files(tmp_path, template_repo):

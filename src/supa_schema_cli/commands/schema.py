@@ -44,6 +44,18 @@ def _report(result: apply.Result) -> None:
         console.print(f"[green]merged[/green] {name} (your edits kept)", highlight=False)
     for name in result.kept:
         console.print(f"[yellow]skipped[/yellow] {name} (you deleted it)", highlight=False)
+    for name in result.deleted:
+        console.print(f"[green]deleted[/green] {name}", highlight=False)
+    for name in result.moved:
+        console.print(
+            f"[green]moved[/green] your edits of {name} to the renamed table's file",
+            highlight=False,
+        )
+    for name in result.dropped_edits:
+        console.print(
+            f"[yellow]deleted[/yellow] {name}: its table is gone; your edits are in git history",
+            highlight=False,
+        )
     for name in result.conflicts:
         console.print(f"[red]conflict[/red] {name}: resolve the <<<<<<< markers", highlight=False)
     if result.new_migrations:
