@@ -9,6 +9,7 @@ correctness); tests compare incremental updates with fresh copies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .project import Project
 
@@ -72,6 +73,8 @@ def _renames(new: Project, stems: frozenset[str]) -> dict[str, str]:
     for m in new.migrations:
         if m.stem not in stems:
             continue
+        # By kind, not class: the projects may come from another copy of the engine.
+        op: Any
         for op in m.operations:
             if getattr(op, "kind", None) != "rename_table":
                 continue

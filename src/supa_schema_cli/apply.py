@@ -456,6 +456,31 @@ def plan_update(
 
 
 @_keeps_callers_engine
+def preview(
+    repo: Path, migrations: list[Any], recorded: dict[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """The ``supabase/migrations`` files the new entries of ``migrations`` would add:
+    (path, SQL) in file-name order. Validates like an update; writes nothing."""
+    planned = plan_update(repo.resolve(), migrations, recorded)
+    if planned is None:
+        raise UpdateError(
+            "--dry-run needs the template at the commit recorded in .copier-answers.yml "
+            "(_src_path, _commit)"
+        )
+    renderer, _, wanted = planned
+    only = Impact(wanted.new_migrations, frozenset())
+    ctx = renderer.context(migrations)
+    out = []
+    for source in renderer.sources():
+        if "supabase/migrations/" not in source:
+            continue
+        for path, extra in renderer.paths(source, ctx, only):
+            if PurePath(path).stem in wanted.new_migrations:
+                out.append((path, renderer.render(source, ctx, extra).decode()))
+    return sorted(out)
+
+
+@_keeps_callers_engine
 def apply_changelog(
     repo: Path,
     migrations: list[Any],
