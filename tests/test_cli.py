@@ -25,6 +25,7 @@ from support import (
     assert_fresh_apart_from_edits,
     copier_copy,
     copier_update,
+    events_answers,
     git,
     load_example,
     migration_files,
@@ -102,41 +103,6 @@ def new_entry(kind: str, workspace: str) -> dict:
 
 KINDS = ["enum", "table", "column", "index", "many-to-one", "one-to-many", "many-to-many"]
 
-# The modifications run on the saas example plus one TypeScript entry (00102) whose
-# tables no other entry touches, so an entry of any workspace may change them.
-EVENTS = {
-    "name": "create_events",
-    "workspace": "typescript",
-    "actions": [
-        {"enum": "event_state", "values": ["open", "closed", "archived"]},
-        {
-            "table": "events",
-            "tenant": True,
-            "timestamps": True,
-            "columns": [
-                {"name": "title", "type": "text", "required": True},
-                {"name": "estimate", "type": "integer"},
-                {"name": "labels", "type": "text[]"},
-                {"name": "state", "type": "event_state", "required": True, "default": "archived"},
-            ],
-            "indexes": [{"columns": ["estimate"]}],
-        },
-        {
-            "table": "notes",
-            "tenant": True,
-            "columns": [
-                {"name": "body", "type": "text"},
-                {"name": "event_id", "type": "uuid", "references": "events", "on_delete": "cascade"},
-            ],
-        },
-        {
-            "table": "tags",
-            "tenant": True,
-            "columns": [{"name": "title", "type": "text", "required": True}],
-        },
-        {"relation": "many-to-many", "from": "events", "to": "tags"},
-    ],
-}
 # Every modification kind, grouped three ways to keep the matrix short.
 MODIFICATIONS = {
     "renames": [
@@ -164,12 +130,6 @@ MODIFICATIONS = {
         {"drop_table": "tags"},
     ],
 }
-
-
-def events_answers() -> dict:
-    answers = load_example("saas")
-    answers["migrations"].append(copy.deepcopy(EVENTS))
-    return answers
 
 
 def cli(repo: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
@@ -200,17 +160,6 @@ def saas_repo(tmp_path_factory, template_repo) -> Path:
 def clone(base: Path, dst: Path) -> Path:
     shutil.copytree(base, dst, symlinks=True)
     return dst
-
-
-@pytest.fixture(scope="session")
-def events_repo(tmp_path_factory, template_repo) -> Path:
-    """The saas example plus EVENTS, scaffolded and committed."""
-    repo = tmp_path_factory.mktemp("events-base") / "repo"
-    copier_copy(events_answers(), repo, template=template_repo)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "scaffold")
-    return repo
 
 
 @pytest.mark.parametrize("workspace", ["typescript", "python", "rust"])
@@ -565,6 +514,36 @@ BAD_CLI = {
     "applied entry removed": (_removed_entry(), "append-only"),
     "service range exhausted": (RUST_FULL, "range 00300-00399 is full"),
     "answers file is not YAML": ("migrations: [unclosed", "is not valid YAML"),
+    "drop a referenced table": (["table", "products", "--drop", "--yes"], "still referenced by"),
+    "drop without --yes or a terminal": (
+        ["column", "products", "description", "--drop"],
+        "pass --yes to confirm",
+    ),
+    "rename an unknown column": (
+        ["column", "products", "nope", "--rename-to", "x", "--yes"],
+        "has no column 'nope'",
+    ),
+    "lossy type change": (
+        ["column", "products", "price", "--type", "boolean", "--yes"],
+        "cannot change 'price'",
+    ),
+    "existing column without a change": (
+        ["column", "products", "price", "--yes"],
+        "say what to change",
+    ),
+    "drop an unknown index": (["index", "--drop", "idx_nope", "--yes"], "no index named"),
+    "drop a relation that is not one": (
+        ["relation", "--drop", "orders.note", "--yes"],
+        "is not the foreign key of a relation",
+    ),
+    "enum value twice via --add-value": (
+        ["enum", "order_status", "--add-value", "pending", "--yes"],
+        "already has the value",
+    ),
+    "rename a missing enum value": (
+        ["enum", "order_status", "--rename-value", "lost", "--to", "found", "--yes"],
+        "'lost' is not a value",
+    ),
 }
 
 
@@ -577,7 +556,7 @@ def test_bad_cli_input_is_refused_and_leaves_the_repo_clean(case, tmp_path, saas
         data = tmp_path / "answers.yml"
         data.write_text(args if isinstance(args, str) else yaml.safe_dump(args, sort_keys=False))
         args = ["update", "--data-file", str(data)]
-    result = cli(repo, *args)
+    result = cli(repo, *args, input="")  # no terminal
     assert result.returncode != 0
     message = " ".join(result.stderr.split())  # Rich wraps long lines
     assert expected in message, message
