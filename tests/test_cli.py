@@ -514,9 +514,12 @@ BAD_CLI = {
     "applied entry removed": (_removed_entry(), "append-only"),
     "service range exhausted": (RUST_FULL, "range 00300-00399 is full"),
     "answers file is not YAML": ("migrations: [unclosed", "is not valid YAML"),
-    "drop a referenced table": (["table", "products", "--drop", "--yes"], "still referenced by"),
+    "drop a referenced table": (
+        ["table", "products", "--drop", "-w", "rust", "--yes"],
+        "still referenced by",
+    ),
     "drop without --yes or a terminal": (
-        ["column", "products", "description", "--drop"],
+        ["column", "products", "description", "--drop", "-w", "rust"],
         "pass --yes to confirm",
     ),
     "rename an unknown column": (
@@ -533,7 +536,7 @@ BAD_CLI = {
     ),
     "drop an unknown index": (["index", "--drop", "idx_nope", "--yes"], "no index named"),
     "drop a relation that is not one": (
-        ["relation", "--drop", "orders.note", "--yes"],
+        ["relation", "--drop", "orders.note", "-w", "rust", "--yes"],
         "is not the foreign key of a relation",
     ),
     "enum value twice via --add-value": (
