@@ -15,7 +15,16 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support import EXAMPLES, NODE_CACHE, ROOT, cache_lock, copier_copy, workspace_dir
+from support import (
+    EXAMPLES,
+    NODE_CACHE,
+    ROOT,
+    cache_lock,
+    copier_copy,
+    events_answers,
+    git,
+    workspace_dir,
+)
 
 from supa_schema_cli import database
 
@@ -173,3 +182,14 @@ def postgres_meta() -> Path:
     return npm_package(
         "@supabase/postgres-meta", POSTGRES_META, "@supabase/postgres-meta/dist/server/server.js"
     )
+
+
+@pytest.fixture(scope="session")
+def events_repo(tmp_path_factory, template_repo) -> Path:
+    """The saas example plus EVENTS, scaffolded and committed."""
+    repo = tmp_path_factory.mktemp("events-base") / "repo"
+    copier_copy(events_answers(), repo, template=template_repo)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "scaffold")
+    return repo

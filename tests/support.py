@@ -174,3 +174,51 @@ def answers_with(entries: int) -> dict:
     answers = load_example("saas")
     answers["migrations"] = copy.deepcopy(answers["migrations"][:entries])
     return answers
+
+
+# The modifications run on the saas example plus one TypeScript entry (00102) whose
+# tables no other entry touches, so an entry of any workspace may change them.
+EVENTS = {
+    "name": "create_events",
+    "workspace": "typescript",
+    "actions": [
+        {"enum": "event_state", "values": ["open", "closed", "archived"]},
+        {
+            "table": "events",
+            "tenant": True,
+            "timestamps": True,
+            "columns": [
+                {"name": "title", "type": "text", "required": True},
+                {"name": "estimate", "type": "integer"},
+                {"name": "labels", "type": "text[]"},
+                {"name": "state", "type": "event_state", "required": True, "default": "archived"},
+            ],
+            "indexes": [{"columns": ["estimate"]}],
+        },
+        {
+            "table": "notes",
+            "tenant": True,
+            "columns": [
+                {"name": "body", "type": "text"},
+                {
+                    "name": "event_id",
+                    "type": "uuid",
+                    "references": "events",
+                    "on_delete": "cascade",
+                },
+            ],
+        },
+        {
+            "table": "tags",
+            "tenant": True,
+            "columns": [{"name": "title", "type": "text", "required": True}],
+        },
+        {"relation": "many-to-many", "from": "events", "to": "tags"},
+    ],
+}
+
+
+def events_answers() -> dict:
+    answers = load_example("saas")
+    answers["migrations"].append(copy.deepcopy(EVENTS))
+    return answers

@@ -25,6 +25,7 @@ from support import (
     assert_fresh_apart_from_edits,
     copier_copy,
     copier_update,
+    events_answers,
     git,
     load_example,
     migration_files,
@@ -102,6 +103,34 @@ def new_entry(kind: str, workspace: str) -> dict:
 
 KINDS = ["enum", "table", "column", "index", "many-to-one", "one-to-many", "many-to-many"]
 
+# Every modification kind, grouped three ways to keep the matrix short.
+MODIFICATIONS = {
+    "renames": [
+        {"rename_table": "events", "to": "activity_events"},
+        {"rename_column": "title", "table": "tags", "to": "label"},
+        {"rename_enum_value": "archived", "enum": "event_state", "to": "shelved"},
+    ],
+    "alters": [
+        {
+            "alter_column": "estimate",
+            "table": "events",
+            "type": "double",
+            "required": True,
+            "default": 0,
+            "unique": True,
+        },
+        {"alter_column": "body", "table": "notes", "default": "n/a"},
+        {"enum_value": "blocked", "enum": "event_state", "after": "open"},
+    ],
+    "drops": [
+        {"drop_index": "idx_events_estimate"},
+        {"drop_column": "labels", "table": "events"},
+        {"drop_relation": "notes.event_id"},
+        {"drop_relation": "events_tags"},
+        {"drop_table": "tags"},
+    ],
+}
+
 
 def cli(repo: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -134,19 +163,26 @@ def clone(base: Path, dst: Path) -> Path:
 
 
 @pytest.mark.parametrize("workspace", ["typescript", "python", "rust"])
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", KINDS + list(MODIFICATIONS))
 def test_cli_update_equals_copier_update_and_fresh_copy(
-    kind, workspace, tmp_path, saas_repo, template_repo, pg
+    kind, workspace, tmp_path, request, template_repo, pg
 ):
-    answers = load_example("saas")
-    answers["migrations"].append(new_entry(kind, workspace))
+    if kind in MODIFICATIONS:
+        base = request.getfixturevalue("events_repo")
+        answers = events_answers()
+        entry = {"name": f"{kind}_{workspace}", "workspace": workspace}
+        answers["migrations"].append({**entry, "actions": MODIFICATIONS[kind]})
+    else:
+        base = request.getfixturevalue("saas_repo")
+        answers = load_example("saas")
+        answers["migrations"].append(new_entry(kind, workspace))
     data = write_answers(tmp_path / "answers.yml", answers)
-    before = snapshot(saas_repo)
+    before = snapshot(base)
 
-    fast = clone(saas_repo, tmp_path / "fast")
+    fast = clone(base, tmp_path / "fast")
     result = cli(fast, "update", "--data-file", str(data))
     assert result.returncode == 0, result.stderr
-    real = clone(saas_repo, tmp_path / "real")
+    real = clone(base, tmp_path / "real")
     result = copier_update(real, data, tmp_path)
     assert result.returncode == 0, result.stderr
     fresh = tmp_path / "fresh"
@@ -159,10 +195,12 @@ def test_cli_update_equals_copier_update_and_fresh_copy(
     old = migration_files(before)
     assert {p: got[p] for p in old} == old  # no existing migration changed a byte
     new_sql = sorted(p for p in set(got) - set(before) if p.startswith("supabase/migrations/"))
-    assert len(new_sql) == 1 and Path(new_sql[0]).name.startswith(PREFIX[workspace])
+    # One file, or several when the entry has concurrent steps (name, name_2, ...).
+    assert new_sql and all(Path(p).name.startswith(PREFIX[workspace]) for p in new_sql)
+    assert len(new_sql) == 1 or kind in MODIFICATIONS
     uri = pg.create_database(f"cli_{kind}_{workspace}".replace("-", "_"))
     applied = [f.name for f in database.apply_migrations(uri, fast)]
-    assert Path(new_sql[0]).name in applied
+    assert {Path(p).name for p in new_sql} <= set(applied)
 
 
 def test_cli_update_keeps_hand_edits_and_deleted_files(tmp_path, template_repo):
@@ -476,6 +514,39 @@ BAD_CLI = {
     "applied entry removed": (_removed_entry(), "append-only"),
     "service range exhausted": (RUST_FULL, "range 00300-00399 is full"),
     "answers file is not YAML": ("migrations: [unclosed", "is not valid YAML"),
+    "drop a referenced table": (
+        ["table", "products", "--drop", "-w", "rust", "--yes"],
+        "still referenced by",
+    ),
+    "drop without --yes or a terminal": (
+        ["column", "products", "description", "--drop", "-w", "rust"],
+        "pass --yes to confirm",
+    ),
+    "rename an unknown column": (
+        ["column", "products", "nope", "--rename-to", "x", "--yes"],
+        "has no column 'nope'",
+    ),
+    "lossy type change": (
+        ["column", "products", "price", "--type", "boolean", "--yes"],
+        "cannot change 'price'",
+    ),
+    "existing column without a change": (
+        ["column", "products", "price", "--yes"],
+        "say what to change",
+    ),
+    "drop an unknown index": (["index", "--drop", "idx_nope", "--yes"], "no index named"),
+    "drop a relation that is not one": (
+        ["relation", "--drop", "orders.note", "-w", "rust", "--yes"],
+        "is not the foreign key of a relation",
+    ),
+    "enum value twice via --add-value": (
+        ["enum", "order_status", "--add-value", "pending", "--yes"],
+        "already has the value",
+    ),
+    "rename a missing enum value": (
+        ["enum", "order_status", "--rename-value", "lost", "--to", "found", "--yes"],
+        "'lost' is not a value",
+    ),
 }
 
 
@@ -488,7 +559,7 @@ def test_bad_cli_input_is_refused_and_leaves_the_repo_clean(case, tmp_path, saas
         data = tmp_path / "answers.yml"
         data.write_text(args if isinstance(args, str) else yaml.safe_dump(args, sort_keys=False))
         args = ["update", "--data-file", str(data)]
-    result = cli(repo, *args)
+    result = cli(repo, *args, input="")  # no terminal
     assert result.returncode != 0
     message = " ".join(result.stderr.split())  # Rich wraps long lines
     assert expected in message, message

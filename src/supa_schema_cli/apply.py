@@ -96,6 +96,9 @@ class Result:
     merged: list[str] = field(default_factory=list)  # three-way merged, no conflict
     conflicts: list[str] = field(default_factory=list)  # merged with conflict markers
     kept: list[str] = field(default_factory=list)  # deleted by the user, left deleted
+    deleted: list[str] = field(default_factory=list)  # files of dropped or renamed tables
+    moved: list[str] = field(default_factory=list)  # edited files of renamed tables, merged
+    dropped_edits: list[str] = field(default_factory=list)  # edited files removed
     new_migrations: list[str] = field(default_factory=list)
     fast: bool = True  # False when the real `copier update` ran
 
@@ -232,15 +235,27 @@ class Renderer:
         return self.hook.project_for(ctx)
 
     def files(
-        self, migrations: list[Any], wanted: Impact | None, skip: frozenset[str] = frozenset()
+        self,
+        migrations: list[Any],
+        wanted: Impact | None,
+        skip: frozenset[str] = frozenset(),
+        tables: dict[str, tuple[str, str]] | None = None,
     ) -> dict[str, bytes]:
-        """Render every file the changelog ``migrations`` gives, restricted to ``wanted``."""
+        """Render every file the changelog ``migrations`` gives, restricted to ``wanted``.
+
+        ``tables``, when given, gets (template source, table name) for each
+        per-table file, so that the files of a renamed table can be paired.
+        """
         ctx = self.context(migrations)
         out: dict[str, bytes] = {}
         for source in self.sources():
             for path, extra in self.paths(source, ctx, wanted):
                 if path not in skip:
                     out[path] = self.render(source, ctx, extra)
+                    if tables is not None:
+                        table = _table_of(extra)
+                        if table is not None:
+                            tables[path] = (source, table)
         return out
 
     def answers_file(self, old: list[Any], new: list[Any]) -> bytes:
@@ -274,6 +289,15 @@ class Renderer:
         source = next(s for s in self.sources() if "answers_file" in s)
         ctx = self.context(new)
         return self.render(source, ctx, {})
+
+
+def _table_of(extra: dict[str, Any]) -> str | None:
+    """The name of the table a per-table file was rendered for (None for other files)."""
+    for item in extra.values():
+        if hasattr(item, "columns") and isinstance(getattr(item, "name", None), str):
+            name: str = item.name
+            return name
+    return None
 
 
 def renderer_for(repo: Path, recorded: dict[str, Any]) -> Renderer | None:
@@ -435,6 +459,31 @@ def plan_update(
 
 
 @_keeps_callers_engine
+def preview(
+    repo: Path, migrations: list[Any], recorded: dict[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """The ``supabase/migrations`` files the new entries of ``migrations`` would add:
+    (path, SQL) in file-name order. Validates like an update; writes nothing."""
+    planned = plan_update(repo.resolve(), migrations, recorded)
+    if planned is None:
+        raise UpdateError(
+            "--dry-run needs the template at the commit recorded in .copier-answers.yml "
+            "(_src_path, _commit)"
+        )
+    renderer, _, wanted = planned
+    only = Impact(wanted.new_migrations, frozenset())
+    ctx = renderer.context(migrations)
+    out = []
+    for source in renderer.sources():
+        if "supabase/migrations/" not in source:
+            continue
+        for path, extra in renderer.paths(source, ctx, only):
+            if PurePath(path).stem in wanted.new_migrations:
+                out.append((path, renderer.render(source, ctx, extra).decode()))
+    return sorted(out)
+
+
+@_keeps_callers_engine
 def apply_changelog(
     repo: Path,
     migrations: list[Any],
@@ -464,9 +513,32 @@ def apply_changelog(
     renderer, old_migrations, wanted = planned
     result = Result(new_migrations=sorted(wanted.new_migrations))
     skip = frozenset({ANSWERS_FILE})
-    old_files = renderer.files(old_migrations, wanted, skip)
-    new_files = renderer.files(migrations, wanted, skip)
+    old_tables: dict[str, tuple[str, str]] = {}
+    new_tables: dict[str, tuple[str, str]] = {}
+    old_files = renderer.files(old_migrations, wanted, skip, old_tables)
+    new_files = renderer.files(migrations, wanted, skip, new_tables)
     writes: dict[Path, bytes] = {}
+    deletes: list[Path] = []
+    # A renamed table's file that holds edits moves to the new name with them
+    # (merged there); any other file the new changelog no longer has is
+    # removed, like Copier removes it (edited or not: git keeps the edits).
+    by_table = {key: rel for rel, key in new_tables.items()}
+    moved_to = {  # new path -> old path, for the files of renamed tables
+        by_table[(source, wanted.renamed[table])]: rel
+        for rel, (source, table) in old_tables.items()
+        if table in wanted.renamed and (source, wanted.renamed[table]) in by_table
+    }
+    for rel in sorted(set(old_files) - set(new_files)):
+        target = repo / rel
+        if not target.is_file():
+            continue
+        deletes.append(target)
+        if target.read_bytes() == old_files[rel]:
+            result.deleted.append(rel)
+        elif rel in moved_to.values():
+            result.moved.append(rel)
+        else:
+            result.dropped_edits.append(rel)
     if old_migrations != migrations:  # Copier rewrites its answers file; never merged
         writes[repo / ANSWERS_FILE] = renderer.answers_file(old_migrations, migrations)
         result.written.append(ANSWERS_FILE)
@@ -476,6 +548,10 @@ def apply_changelog(
             continue
         target = repo / rel
         current = target.read_bytes() if target.is_file() else None
+        origin = moved_to.get(rel)
+        if current is None and origin is not None and origin in result.moved:
+            # The renamed table's old file, edited: its edits move here.
+            current, base = (repo / origin).read_bytes(), old_files[origin]
         if current is None:
             if base is not None:
                 result.kept.append(rel)  # the user deleted it; keep it deleted
@@ -496,9 +572,19 @@ def apply_changelog(
     for target, body in writes.items():
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
+    for target in deletes:
+        target.unlink()
+        _remove_empty_parents(target.parent, repo)
     if data_file is not None:
         data_file.write_text(data_text)
     return result
+
+
+def _remove_empty_parents(directory: Path, repo: Path) -> None:
+    """Remove ``directory`` and its parents up to ``repo`` while they are empty (as Copier does)."""
+    while directory != repo and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent
 
 
 def _data_file_text(path: Path, migrations: list[Any]) -> str:

@@ -57,7 +57,19 @@ AppendTo = Annotated[
     data_file_option("Your answers file: the new entry is appended to it too (comments kept)"),
 ]
 Yes = Annotated[
-    bool, typer.Option("--yes", "--no-input", "-y", help="Ask nothing: flags and defaults only")
+    bool,
+    typer.Option(
+        "--yes",
+        "--no-input",
+        "-y",
+        help="Ask nothing: flags and defaults only (and drops go ahead unconfirmed)",
+    ),
+]
+DryRun = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run", help="Print the SQL of the migration files the entry would add; write nothing"
+    ),
 ]
 AllowDirty = Annotated[
     bool, typer.Option("--allow-dirty", help="Update a repo with uncommitted changes")

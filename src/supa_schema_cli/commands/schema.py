@@ -1,5 +1,7 @@
 """Schema evolution: `update` applies an answers file's changelog; `table`, `column`,
-`index`, `relation` and `enum` append one changelog entry each."""
+`index`, `relation` and `enum` append one changelog entry each, which adds
+something or (with --rename-to, --drop, --type on an existing column, ...) changes
+what exists."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from ..cli import (
     HERE,
     AllowDirty,
     AppendTo,
+    DryRun,
     MigrationName,
     OwningWorkspace,
     Repo,
@@ -25,6 +28,9 @@ from ..cli import (
     fail,
 )
 from ..repo import recorded_answers, selected_workspaces, validate
+
+if TYPE_CHECKING:
+    import supa_schema
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -44,6 +50,18 @@ def _report(result: apply.Result) -> None:
         console.print(f"[green]merged[/green] {name} (your edits kept)", highlight=False)
     for name in result.kept:
         console.print(f"[yellow]skipped[/yellow] {name} (you deleted it)", highlight=False)
+    for name in result.deleted:
+        console.print(f"[green]deleted[/green] {name}", highlight=False)
+    for name in result.moved:
+        console.print(
+            f"[green]moved[/green] your edits of {name} to the renamed table's file",
+            highlight=False,
+        )
+    for name in result.dropped_edits:
+        console.print(
+            f"[yellow]deleted[/yellow] {name}: its table is gone; your edits are in git history",
+            highlight=False,
+        )
     for name in result.conflicts:
         console.print(f"[red]conflict[/red] {name}: resolve the <<<<<<< markers", highlight=False)
     if result.new_migrations:
@@ -172,10 +190,50 @@ def _append(
     actions: list[dict[str, Any]],
     data_file: Path | None,
     allow_dirty: bool,
+    *,
+    dry_run: bool = False,
+    destroys: str | None = None,
+    yes: bool = False,
 ) -> None:
-    """Apply the recorded changelog plus one entry (and append it to ``data_file``)."""
+    """Apply the recorded changelog plus one entry (and append it to ``data_file``).
+
+    ``dry_run`` prints the entry's migration files instead. ``destroys`` says
+    what a drop deletes: the entry is validated, then confirmed (``yes``, or a
+    question on a terminal) before anything is written.
+    """
     entry = {"name": name, "workspace": workspace, "actions": actions}
-    _apply(repo, [*(recorded_answers(repo).get("migrations") or []), entry], data_file, allow_dirty)
+    recorded = recorded_answers(repo)
+    migrations = [*(recorded.get("migrations") or []), entry]
+    if dry_run:
+        _preview(repo, migrations, recorded)
+        return
+    if destroys is not None and not yes:
+        validate({**apply.user_answers(recorded), "migrations": migrations})
+        if not sys.stdin.isatty():
+            fail(f"{destroys}: pass --yes to confirm (there is no terminal to ask on)")
+        if not _prompt(_questionary().confirm(f"{destroys}. Go ahead?", default=False)):
+            fail("not confirmed; nothing was written")
+    _apply(repo, migrations, data_file, allow_dirty)
+
+
+def _preview(repo: Path, migrations: list[Any], recorded: dict[str, Any]) -> None:
+    """Print the migration files the last entry of ``migrations`` would add."""
+    try:
+        files = apply.preview(repo, migrations, recorded)
+    except apply.UpdateError as err:
+        fail(str(err))
+    for path, sql in files:
+        sys.stdout.write(f"-- {path}\n{sql}")
+        if not sql.endswith("\n"):
+            sys.stdout.write("\n")
+    console.print(
+        f"dry run: {len(files)} migration file(s) shown, nothing written", highlight=False
+    )
+
+
+def _project(repo: Path) -> supa_schema.Project:
+    """The engine's project for the repo's recorded answers (the schema as it is now)."""
+    return validate(apply.user_answers(recorded_answers(repo)))
 
 
 def table(
@@ -209,15 +267,51 @@ def table(
         bool | None,
         typer.Option("--timestamps/--no-timestamps", help="created_at/updated_at + trigger"),
     ] = None,
+    rename_to: Annotated[
+        str | None, typer.Option("--rename-to", help="Rename the table (data is kept)")
+    ] = None,
+    drop: Annotated[
+        bool, typer.Option("--drop", help="Drop the table and its rows (asks to confirm)")
+    ] = False,
     workspace: OwningWorkspace = None,
     migration: MigrationName = None,
     repo: Repo = HERE,
     data_file: AppendTo = None,
     yes: Yes = False,
     allow_dirty: AllowDirty = False,
+    dry_run: DryRun = False,
 ) -> None:
-    """Create a table (asks the standard questions unless --yes)."""
+    """Create a table (asks the standard questions unless --yes), or rename or drop one."""
     ask = _interactive(yes)
+    if rename_to is not None or drop:
+        if rename_to is not None and drop:
+            fail(f"table '{name}': give --rename-to or --drop, not both")
+        if column or index or {tenant, soft_delete, timestamps} != {None}:
+            fail(f"table '{name}': --rename-to and --drop take no column or table options")
+        owner = _ask_workspace(repo, workspace, not ask)
+        if drop:
+            _append(
+                repo,
+                migration or default_name("drop", name),
+                owner,
+                [{"drop_table": name}],
+                data_file,
+                allow_dirty,
+                dry_run=dry_run,
+                destroys=f"drop table '{name}' and every row in it",
+                yes=yes,
+            )
+        else:
+            _append(
+                repo,
+                migration or default_name("rename", name, "to", str(rename_to)),
+                owner,
+                [{"rename_table": name, "to": rename_to}],
+                data_file,
+                allow_dirty,
+                dry_run=dry_run,
+            )
+        return
     multi = bool(recorded_answers(repo).get("multi_tenant"))
     columns = [parse_column(c) for c in column]
     if ask and not columns:
@@ -262,7 +356,13 @@ def table(
     if index:
         action["indexes"] = [{"columns": [c.strip() for c in i.split(",")]} for i in index]
     _append(
-        repo, migration or default_name("create", name), owner, [action], data_file, allow_dirty
+        repo,
+        migration or default_name("create", name),
+        owner,
+        [action],
+        data_file,
+        allow_dirty,
+        dry_run=dry_run,
     )
 
 
@@ -273,24 +373,116 @@ def column_cmd(
         str | None,
         typer.Option("--type", "-t", help="Column type, e.g. text, numeric(10,2), text[]"),
     ] = None,
-    required: Annotated[bool, typer.Option("--required", help="NOT NULL")] = False,
-    unique: Annotated[bool, typer.Option("--unique")] = False,
+    required: Annotated[
+        bool | None, typer.Option("--required/--optional", help="NOT NULL, or nullable")
+    ] = None,
+    unique: Annotated[
+        bool | None, typer.Option("--unique/--no-unique", help="Add or drop a unique key")
+    ] = None,
     default: Annotated[
         str | None, typer.Option("--default", help="Default value (YAML scalar)")
     ] = None,
+    no_default: Annotated[
+        bool, typer.Option("--no-default", help="Drop the column's default")
+    ] = False,
     references: Annotated[
         str | None, typer.Option("--references", help="Foreign key target table")
     ] = None,
     on_delete: Annotated[str | None, typer.Option("--on-delete")] = None,
+    rename_to: Annotated[
+        str | None, typer.Option("--rename-to", help="Rename the column (data is kept)")
+    ] = None,
+    drop: Annotated[
+        bool, typer.Option("--drop", help="Drop the column and its values (asks to confirm)")
+    ] = False,
     workspace: OwningWorkspace = None,
     migration: MigrationName = None,
     repo: Repo = HERE,
     data_file: AppendTo = None,
     yes: Yes = False,
     allow_dirty: AllowDirty = False,
+    dry_run: DryRun = False,
 ) -> None:
-    """Add a column to a table."""
+    """Add a column to a table, or change one that exists.
+
+    On an existing column, --type, --required/--optional, --default/--no-default
+    and --unique/--no-unique change only what they name; --rename-to renames it,
+    --drop drops it.
+    """
     ask = _interactive(yes)
+    if default is not None and no_default:
+        fail(f"column '{name}': give --default or --no-default, not both")
+    changes: dict[str, Any] = {}
+    if type_ is not None:
+        changes["type"] = type_
+    for key, value in (("required", required), ("unique", unique)):
+        if value is not None:
+            changes[key] = value
+    if default is not None or no_default:
+        changes["default"] = None if no_default else yaml.safe_load(default or "")
+    table_model = _project(repo).tables.get(table_name)
+    exists = table_model is not None and table_model.column(name) is not None
+    if drop:
+        if changes or rename_to is not None or references or on_delete:
+            fail(f"column '{name}': --drop takes no other changes")
+        owner = _ask_workspace(repo, workspace, not ask)
+        _append(
+            repo,
+            migration or default_name("drop", name, "from", table_name),
+            owner,
+            [{"drop_column": name, "table": table_name}],
+            data_file,
+            allow_dirty,
+            dry_run=dry_run,
+            destroys=f"drop column '{table_name}.{name}' and every value in it",
+            yes=yes,
+        )
+        return
+    if exists or rename_to is not None:
+        if references or on_delete:
+            fail(f"column '{table_name}.{name}' exists: relate tables with `supa-schema relation`")
+        if not changes and rename_to is None:
+            if not ask:
+                fail(
+                    f"column '{table_name}.{name}' exists: say what to change (--type, "
+                    "--required/--optional, --default/--no-default, --unique/--no-unique, "
+                    "--rename-to, --drop)"
+                )
+            rename_to = _ask_change(changes)
+            if rename_to == "":
+                return column_cmd(
+                    table_name,
+                    name,
+                    drop=True,
+                    workspace=workspace,
+                    migration=migration,
+                    repo=repo,
+                    data_file=data_file,
+                    yes=yes,
+                    allow_dirty=allow_dirty,
+                    dry_run=dry_run,
+                )
+        actions: list[dict[str, Any]] = []
+        if changes:
+            actions.append({"alter_column": name, "table": table_name, **changes})
+        if rename_to is not None:
+            actions.append({"rename_column": name, "table": table_name, "to": rename_to})
+        words = (
+            ("rename", table_name, name, "to", rename_to)
+            if not changes
+            else ("alter", table_name, name)
+        )
+        owner = _ask_workspace(repo, workspace, not ask)
+        _append(
+            repo,
+            migration or default_name(*(w for w in words if w)),
+            owner,
+            actions,
+            data_file,
+            allow_dirty,
+            dry_run=dry_run,
+        )
+        return
     if type_ is None:
         if not ask:
             fail(f"column '{name}': --type is required (e.g. --type text)")
@@ -304,8 +496,8 @@ def column_cmd(
     for key, value in (("required", required), ("unique", unique)):
         if value:
             action[key] = True
-    if default is not None:
-        action["default"] = yaml.safe_load(default)
+    if changes.get("default") is not None:
+        action["default"] = changes["default"]
     if references is not None:
         action["references"] = references
     if on_delete is not None:
@@ -318,15 +510,62 @@ def column_cmd(
         [action],
         data_file,
         allow_dirty,
+        dry_run=dry_run,
     )
 
 
+CHANGES = {
+    "rename it": None,
+    "change its type": "type",
+    "make it required (not null)": "required",
+    "make it optional (nullable)": "optional",
+    "set its default": "default",
+    "drop its default": "no_default",
+    "add a unique key": "unique",
+    "drop its unique key": "no_unique",
+    "drop the column": "drop",
+}
+
+
+def _ask_change(changes: dict[str, Any]) -> str | None:
+    """Ask what to change about an existing column; fills ``changes``.
+
+    Returns the new name for a rename, "" for a drop, None otherwise.
+    """
+    q = _questionary()
+    what = CHANGES[_prompt(q.select("Change what?", choices=list(CHANGES)))]
+    if what is None:
+        new: str = _prompt(q.text("New name", validate=lambda v: bool(v.strip()) or "required"))
+        return new
+    if what == "drop":
+        return ""
+    if what == "type":
+        changes["type"] = _prompt(q.text("New type", validate=lambda v: bool(v.strip())))
+    elif what in ("required", "optional"):
+        changes["required"] = what == "required"
+        if what == "required":
+            value = _prompt(q.text("Default for existing nulls (empty: none)"))
+            if value:
+                changes["default"] = yaml.safe_load(value)
+    elif what == "default":
+        changes["default"] = yaml.safe_load(_prompt(q.text("New default (YAML scalar)")))
+    elif what == "no_default":
+        changes["default"] = None
+    else:
+        changes["unique"] = what == "unique"
+    return None
+
+
 def index_cmd(
-    table_name: Annotated[str, typer.Argument(metavar="TABLE")],
-    columns: Annotated[str, typer.Argument(help="Comma-separated columns")],
+    table_name: Annotated[str | None, typer.Argument(metavar="[TABLE]")] = None,
+    columns: Annotated[str | None, typer.Argument(help="Comma-separated columns")] = None,
     unique: Annotated[bool, typer.Option("--unique")] = False,
     method: Annotated[
         str | None, typer.Option("--method", help="btree, hash, gin, gist, hnsw, ivfflat")
+    ] = None,
+    drop: Annotated[
+        str | None,
+        typer.Option("--drop", metavar="NAME", help="Drop the index NAME (asks to confirm)"),
     ] = None,
     workspace: OwningWorkspace = None,
     migration: MigrationName = None,
@@ -334,8 +573,27 @@ def index_cmd(
     data_file: AppendTo = None,
     yes: Yes = False,
     allow_dirty: AllowDirty = False,
+    dry_run: DryRun = False,
 ) -> None:
-    """Add an index on a table."""
+    """Add an index on a table (TABLE COLUMNS), or drop one (--drop NAME)."""
+    if drop is not None:
+        if table_name is not None or unique or method is not None:
+            fail(f"index --drop {drop}: takes the index name only (no TABLE, COLUMNS or options)")
+        owner = _ask_workspace(repo, workspace, not _interactive(yes))
+        _append(
+            repo,
+            migration or default_name("drop", drop),
+            owner,
+            [{"drop_index": drop}],
+            data_file,
+            allow_dirty,
+            dry_run=dry_run,
+            destroys=f"drop index '{drop}'",
+            yes=yes,
+        )
+        return
+    if table_name is None or columns is None:
+        fail("index: give TABLE and COLUMNS to add an index, or --drop NAME to drop one")
     cols = [c.strip() for c in columns.split(",") if c.strip()]
     spec: dict[str, Any] = {"table": table_name, "columns": cols}
     if unique:
@@ -350,6 +608,7 @@ def index_cmd(
         [{"index": spec}],
         data_file,
         allow_dirty,
+        dry_run=dry_run,
     )
 
 
@@ -357,8 +616,8 @@ RELATION_KINDS = ("one-to-many", "many-to-one", "many-to-many")
 
 
 def relation(
-    from_table: Annotated[str, typer.Argument(metavar="FROM")],
-    to_table: Annotated[str, typer.Argument(metavar="TO")],
+    from_table: Annotated[str | None, typer.Argument(metavar="[FROM]")] = None,
+    to_table: Annotated[str | None, typer.Argument(metavar="[TO]")] = None,
     kind: Annotated[
         str | None, typer.Option("--kind", "-k", help="one-to-many, many-to-one, many-to-many")
     ] = None,
@@ -370,15 +629,44 @@ def relation(
         str | None, typer.Option("--name", help="Attribute name (needed for self relations)")
     ] = None,
     inverse: Annotated[str | None, typer.Option("--inverse")] = None,
+    drop: Annotated[
+        str | None,
+        typer.Option(
+            "--drop",
+            metavar="TABLE.COLUMN|LINK_TABLE",
+            help="Drop a relation: its foreign key column, or a many-to-many link table "
+            "(asks to confirm)",
+        ),
+    ] = None,
     workspace: OwningWorkspace = None,
     migration: MigrationName = None,
     repo: Repo = HERE,
     data_file: AppendTo = None,
     yes: Yes = False,
     allow_dirty: AllowDirty = False,
+    dry_run: DryRun = False,
 ) -> None:
-    """Relate two tables (the foreign key lands on the many side)."""
+    """Relate two tables (the foreign key lands on the many side), or drop a relation."""
     ask = _interactive(yes)
+    if drop is not None:
+        if from_table is not None or kind or on_delete or required or name or inverse:
+            fail(f"relation --drop {drop}: takes the relation only (no FROM, TO or options)")
+        owner = _ask_workspace(repo, workspace, not ask)
+        what = "its foreign key column" if "." in drop else "the link table and its rows"
+        _append(
+            repo,
+            migration or default_name("drop_relation", drop),
+            owner,
+            [{"drop_relation": drop}],
+            data_file,
+            allow_dirty,
+            dry_run=dry_run,
+            destroys=f"drop relation {drop} ({what})",
+            yes=yes,
+        )
+        return
+    if from_table is None or to_table is None:
+        fail("relation: give FROM and TO to relate two tables, or --drop to drop a relation")
     if kind is None:
         if not ask:
             fail(
@@ -405,22 +693,72 @@ def relation(
         [action],
         data_file,
         allow_dirty,
+        dry_run=dry_run,
     )
 
 
 def enum(
     name: Annotated[str, typer.Argument()],
-    values: Annotated[list[str], typer.Argument(help="Labels, in order")],
+    values: Annotated[
+        list[str] | None, typer.Argument(help="Labels, in order (to create the enum)")
+    ] = None,
+    add_value: Annotated[
+        str | None, typer.Option("--add-value", help="Add a value to an existing enum")
+    ] = None,
+    after: Annotated[str | None, typer.Option("--after", help="...after this value")] = None,
+    before: Annotated[str | None, typer.Option("--before", help="...before this value")] = None,
+    rename_value: Annotated[
+        str | None, typer.Option("--rename-value", help="Rename a value (rows follow)")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="The renamed value's new name")] = None,
     workspace: OwningWorkspace = None,
     migration: MigrationName = None,
     repo: Repo = HERE,
     data_file: AppendTo = None,
     yes: Yes = False,
     allow_dirty: AllowDirty = False,
+    dry_run: DryRun = False,
 ) -> None:
-    """Create an enum type (create it before the tables that use it)."""
+    """Create an enum type (create it before the tables that use it), or add or rename a value."""
+    ask = _interactive(yes)
+    action: dict[str, Any]
+    if add_value is not None or rename_value is not None:
+        if values or (add_value is not None and rename_value is not None):
+            fail(f"enum '{name}': give VALUES, --add-value or --rename-value (one of them)")
+        if add_value is not None:
+            action = {"enum_value": add_value, "enum": name}
+            for key, anchor in (("after", after), ("before", before)):
+                if anchor is not None:
+                    action[key] = anchor
+            words: tuple[str, ...] = ("add", add_value, "to", name)
+        else:
+            if to is None:
+                if not ask:
+                    fail(f"enum '{name}': --rename-value {rename_value} needs --to NEW")
+                to = _prompt(
+                    _questionary().text(
+                        f"New name of {rename_value!r}", validate=lambda v: bool(v) or "required"
+                    )
+                )
+            action = {"rename_enum_value": rename_value, "enum": name, "to": to}
+            words = ("rename", name, str(rename_value), "to", str(to))
+        if (after or before) and add_value is None or to is not None and rename_value is None:
+            fail(f"enum '{name}': --after/--before go with --add-value, --to with --rename-value")
+        owner = _ask_workspace(repo, workspace, not ask)
+        _append(
+            repo,
+            migration or default_name(*words),
+            owner,
+            [action],
+            data_file,
+            allow_dirty,
+            dry_run=dry_run,
+        )
+        return
+    if not values:
+        fail(f"enum '{name}': give its VALUES, or --add-value / --rename-value")
     labels = [v for value in values for v in value.split(",") if v]
-    owner = _ask_workspace(repo, workspace, not _interactive(yes))
+    owner = _ask_workspace(repo, workspace, not ask)
     _append(
         repo,
         migration or default_name("create_enum", name),
@@ -428,4 +766,5 @@ def enum(
         [{"enum": name, "values": labels}],
         data_file,
         allow_dirty,
+        dry_run=dry_run,
     )
