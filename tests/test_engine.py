@@ -629,6 +629,15 @@ def test_a_table_rename_renames_every_derived_name_and_references_follow():
     assert {r.target for r in p.tables["tasks"].relations} >= {"boards"}
 
 
+def test_a_renamed_table_keeps_its_place_before_the_tables_that_reference_it():
+    """Generated code that inserts parents before children (the Rust round trip)
+    walks the tables in order: a renamed parent must not move after its children."""
+    p = shop({"rename_table": "projects", "to": "boards"})
+    order = list(p.tables)
+    assert order.index("boards") < order.index("tasks")
+    assert order.index("boards") == order.index("organization_members") + 1
+
+
 def test_renaming_a_link_tables_left_side_recreates_its_org_id_trigger():
     p = shop({"rename_table": "tasks", "to": "todos"})
     (op,) = p.migrations[-1].operations

@@ -93,6 +93,16 @@ USAGES = {
         sql_table="documents",
         sql_column="title",
     ),
+    # a renamed table and column, and a column widened to bigint
+    "evolve": dict(
+        model="Case",
+        table="cases",
+        insert='{ orgId: "o", customerId: "c", subject: "s", estimate: 2 }',
+        column="estimate",
+        value="2",
+        sql_table="cases",
+        sql_column="estimate",
+    ),
     "kitchen_sink": dict(
         model="Switch",
         table="switchTable",

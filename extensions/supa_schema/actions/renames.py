@@ -45,8 +45,11 @@ def rename_table(b: Builder, action: Mapping, m: Migration) -> None:
     if renamed.junction_of is not None:
         left, right = (new if t == old else t for t in renamed.junction_of)
         renamed.junction_of = (left, right)
-    del b.project.tables[old]
-    b.project.tables[new] = renamed
+    # Same place in the project's order: tables come in creation order, so a
+    # table still comes after the tables it references (and before its children).
+    tables = list(b.project.tables.items())
+    b.project.tables.clear()
+    b.project.tables.update((new, renamed) if k == old else (k, v) for k, v in tables)
     triggers = []
     for other in list(b.project.tables.values()):
         if other is renamed:
