@@ -690,10 +690,15 @@ def test_alter_column_plans_a_backfilled_validated_not_null_and_keeps_the_defaul
         {"alter_column": "notes", "table": "projects", "required": True, "default": ""},
         {"alter_column": "budget", "table": "projects", "type": "numeric(14, 2)"},
     )
-    ops = p.migrations[-1].operations
-    assert [op.kind for op in ops] == ["set_default", "set_not_null", "alter_column_type"]
-    assert ops[1].backfill.sql == "''" and ops[1].check == "projects_notes_not_null"
-    assert ops[2].default.sql == "0" and ops[2].type.precision == 14
+    files = [m for m in p.migrations if m.position == 1]
+    # validating the check gets a transaction of its own: the next file
+    assert [[op.kind for op in m.operations] for m in files] == [
+        ["set_default", "add_not_null_check"],
+        ["set_not_null", "alter_column_type"],
+    ]
+    check, type_change = files[0].operations[1], files[1].operations[1]
+    assert check.backfill.sql == "''" and check.check == "projects_notes_not_null"
+    assert type_change.default.sql == "0" and type_change.type.precision == 14
     notes = p.tables["projects"].column("notes")
     assert not notes.nullable and notes.default.sql == "''"
 

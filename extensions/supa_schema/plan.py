@@ -229,15 +229,46 @@ class SetDefault:
 
 
 @dataclass(frozen=True)
-class SetNotNull:
-    """``not null`` on a column with rows: nulls backfilled from ``backfill``, then a
-    check added ``not valid`` and validated, so ``set not null`` needs no scan."""
+class AddNotNullCheck:
+    """The first half of ``not null`` on a column with rows: nulls backfilled from
+    ``backfill``, then ``check (column is not null) not valid`` (no scan)."""
 
     table: str
     column: str
     check: str  # the temporary check constraint's name
     backfill: Default | None = None
+    kind: str = "add_not_null_check"
+
+    def inverse(self) -> DropNotNullCheck:
+        return DropNotNullCheck(self.table, self.check)
+
+
+@dataclass(frozen=True)
+class DropNotNullCheck:
+    """Undoes ``AddNotNullCheck`` (the next file's ``SetNotNull`` may have dropped it)."""
+
+    table: str
+    check: str
+    kind: str = "drop_not_null_check"
+
+
+@dataclass(frozen=True)
+class SetNotNull:
+    """The second half, in the next file: the check is validated in a transaction
+    of its own (it scans the table without blocking writes), so ``set not null``
+    needs no scan; then the check goes. ``direct``: a down migration's plain
+    ``set not null``."""
+
+    table: str
+    column: str
+    check: str
+    direct: bool = False
     kind: str = "set_not_null"
+
+    @property
+    def new_file(self) -> bool:
+        """Validating must not share the transaction that added the check."""
+        return not self.direct
 
     def inverse(self) -> DropNotNull:
         return DropNotNull(self.table, self.column, self.check)
@@ -253,7 +284,7 @@ class DropNotNull:
     kind: str = "drop_not_null"
 
     def inverse(self) -> SetNotNull:
-        return SetNotNull(self.table, self.column, self.check)
+        return SetNotNull(self.table, self.column, self.check, direct=True)
 
 
 @dataclass(frozen=True)
@@ -324,6 +355,7 @@ MODIFYING = frozenset(
         "rename_column",
         "alter_column_type",
         "set_default",
+        "add_not_null_check",
         "set_not_null",
         "drop_not_null",
         "add_unique_key",
@@ -350,6 +382,8 @@ Operation = (
     | RenameColumn
     | AlterColumnType
     | SetDefault
+    | AddNotNullCheck
+    | DropNotNullCheck
     | SetNotNull
     | DropNotNull
     | AddUniqueKey
@@ -427,12 +461,14 @@ class Migration:
 
 
 def split(operations: list[Operation]) -> list[list[Operation]]:
-    """An entry's steps cut into files: each concurrent step alone, the others
-    grouped in order (an entry without steps still has its one file)."""
+    """An entry's steps cut into files: each concurrent step alone, a step that
+    needs a transaction of its own (``new_file``) starting the next file, the
+    others grouped in order (an entry without steps still has its one file)."""
     parts: list[list[Operation]] = []
     for op in operations:
         alone = getattr(op, "concurrently", False)
-        if not parts or alone or getattr(parts[-1][-1], "concurrently", False):
+        fresh = getattr(op, "new_file", False)
+        if not parts or alone or fresh or getattr(parts[-1][-1], "concurrently", False):
             parts.append([op])
         else:
             parts[-1].append(op)

@@ -22,6 +22,7 @@ from ..plan import (
     DropUniqueKey,
     Migration,
     SetDefault,
+    AddNotNullCheck,
     SetNotNull,
 )
 from ..types import TYPES, cast_problem
@@ -69,7 +70,8 @@ def apply(b: Builder, action: Mapping, m: Migration) -> None:
                     "give a `default` in the same action: nulls are set to it first",
                 )
             check = f"{table.name}_{col.name}_not_null"
-            ops.append(SetNotNull(table.name, col.name, check, new.default))
+            ops.append(AddNotNullCheck(table.name, col.name, check, new.default))
+            ops.append(SetNotNull(table.name, col.name, check))
         elif not required and not new.nullable:
             ops.append(DropNotNull(table.name, col.name, f"{table.name}_{col.name}_not_null"))
         new = dataclasses.replace(new, nullable=not required)
