@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .. import literals
 from ..model import Column, ColumnType, Index
 from ..plan import (
+    AddNotNullCheck,
     AddUniqueKey,
     AlterColumnType,
     CreateIndex,
@@ -22,7 +23,6 @@ from ..plan import (
     DropUniqueKey,
     Migration,
     SetDefault,
-    AddNotNullCheck,
     SetNotNull,
 )
 from ..types import TYPES, cast_problem
