@@ -731,3 +731,18 @@ def test_messages_name_the_final_file_of_an_entry_after_a_split_one():
     }
     with pytest.raises(SchemaError, match=r"00203_python_next"):
         build(answers)
+
+
+def test_entries_of_one_workspace_after_a_split_entry_may_change_the_same_table():
+    answers = {
+        **copy.deepcopy(BASE),
+        "multi_tenant": True,
+        "migrations": [
+            *change(
+                {"alter_column": "notes", "table": "projects", "required": True, "default": ""}
+            ),
+            entry("next", "python", {"rename_column": "notes", "table": "projects", "to": "memo"}),
+        ],
+    }
+    stems = [m.stem for m in build(answers).migrations if m.workspace == "python"]
+    assert stems == ["00201_python_change", "00202_python_change_2", "00203_python_next"]

@@ -211,6 +211,8 @@ class Builder:
         entry that changed it earlier in the changelog (the database would see the
         changes in the other order)."""
         for other in self.changes.get(name, ()):
+            if other.workspace == current.workspace:
+                continue  # one range: file order is changelog order (numbers may be provisional)
             if other.position < current.position and other.number > current.number:
                 self.fail(
                     f"'{name}' is changed by {other.stem}, an earlier entry whose file runs "
