@@ -337,6 +337,20 @@ MODIFY_BAD = {
         change({"enum_value": "doing", "enum": "status", "after": "started"}),
         "'started' is not a value",
     ),
+    "use an enum value in the entry that adds it": (
+        change(
+            {"enum_value": "doing", "enum": "status"},
+            {"alter_column": "state", "table": "projects", "default": "doing"},
+        ),
+        "which this entry adds to enum 'status'",
+    ),
+    "a new column defaulting to an enum value the entry adds": (
+        change(
+            {"enum_value": "doing", "enum": "status"},
+            {"column": "phase", "table": "tasks", "type": "status", "default": "doing"},
+        ),
+        "which this entry adds to enum 'status'",
+    ),
     "rename an enum value that does not exist": (
         change({"rename_enum_value": "started", "enum": "status", "to": "begun"}),
         "'started' is not a value",

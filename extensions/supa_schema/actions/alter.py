@@ -53,6 +53,7 @@ def apply(b: Builder, action: Mapping, m: Migration) -> None:
         if default != new.default:
             ops.append(SetDefault(table.name, col.name, default, new.default))
             new = dataclasses.replace(new, default=default)
+            b.check_enum_default(new, m)
     if "required" in action:
         required = action["required"]
         if not isinstance(required, bool):
