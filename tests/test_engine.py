@@ -731,3 +731,14 @@ def test_messages_name_the_final_file_of_an_entry_after_a_split_one():
     }
     with pytest.raises(SchemaError, match=r"00203_python_next"):
         build(answers)
+
+
+def test_a_return_too_long_for_one_line_is_wrapped_in_parentheses_as_ruff_does():
+    from supa_schema import pylayout
+
+    short = 'f"<Tag id={self.id!r}>"'
+    assert pylayout.returning(short) == f"        return {short}"
+    long = 'f"<Junction6 things_1_id={self.things_1_id!r} link_5_id={self.link_5_id!r}>"'
+    assert pylayout.returning(long) == f"        return (\n            {long}\n        )"
+    too_long = 'f"' + "x" * 90 + '"'
+    assert pylayout.returning(too_long) == f"        return {too_long}"
