@@ -281,6 +281,19 @@ MODIFY_BAD = {
         change({"alter_column": "state", "table": "projects", "type": "varchar(2)"}),
         "is not a varchar(2) value",
     ),
+    "a type change that would turn an expression default into a constant": (
+        [
+            SHOP,
+            entry("add", "python", {"column": "seen", "table": "tasks", "type": "timestamptz"}),
+            entry(
+                "stamp",
+                "python",
+                {"alter_column": "seen", "table": "tasks", "default": "now()"},
+            ),
+            entry("change", "python", {"alter_column": "seen", "table": "tasks", "type": "text"}),
+        ],
+        "the default of 'seen' (now()) is not a text value",
+    ),
     "required without a default to backfill": (
         change({"alter_column": "notes", "table": "projects", "required": True}),
         "give a `default`",
