@@ -639,18 +639,35 @@ def changelog_st():
     return scenario_st().map(lambda s: s[0])
 
 
+def engine_modules() -> dict:
+    return {n: m for n, m in sys.modules.items() if n.split(".")[0] == "supa_schema"}
+
+
+import supa_schema.actions  # noqa: E402, F401  (imported lazily by the builder)
+
+ENGINE = engine_modules()
+
+
 def render(answers: dict, dst: Path) -> None:
+    """`copier copy`. The template's Jinja extension imports the engine from
+    Copier's temporary clone, which is deleted afterwards: this module's
+    ``build`` must keep importing its own (``from .actions import``)."""
     from copier import run_copy
 
-    run_copy(
-        str(ROOT),
-        str(dst),
-        data=copy.deepcopy(answers),
-        defaults=True,
-        unsafe=True,
-        quiet=True,
-        vcs_ref="HEAD",
-    )
+    try:
+        run_copy(
+            str(ROOT),
+            str(dst),
+            data=copy.deepcopy(answers),
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+            vcs_ref="HEAD",
+        )
+    finally:
+        for name in engine_modules():
+            del sys.modules[name]
+        sys.modules.update(ENGINE)
 
 
 def files(root: Path) -> dict[str, bytes]:
