@@ -338,6 +338,7 @@ class SupaSchemaFilters(Extension):
             py_layout=pylayout.layout,
             py_tuple=pylayout.layout_tuple,
             py_import=pylayout.import_from,
+            py_return=pylayout.returning,
             ts_call=tslayout.call,
             ts_array=tslayout.array,
             ts_object=tslayout.obj,

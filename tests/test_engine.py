@@ -281,6 +281,19 @@ MODIFY_BAD = {
         change({"alter_column": "state", "table": "projects", "type": "varchar(2)"}),
         "is not a varchar(2) value",
     ),
+    "a type change that would turn an expression default into a constant": (
+        [
+            SHOP,
+            entry("add", "python", {"column": "seen", "table": "tasks", "type": "timestamptz"}),
+            entry(
+                "stamp",
+                "python",
+                {"alter_column": "seen", "table": "tasks", "default": "now()"},
+            ),
+            entry("change", "python", {"alter_column": "seen", "table": "tasks", "type": "text"}),
+        ],
+        "the default of 'seen' (now()) is not a text value",
+    ),
     "required without a default to backfill": (
         change({"alter_column": "notes", "table": "projects", "required": True}),
         "give a `default`",
@@ -336,6 +349,20 @@ MODIFY_BAD = {
     "add an enum value after one that does not exist": (
         change({"enum_value": "doing", "enum": "status", "after": "started"}),
         "'started' is not a value",
+    ),
+    "use an enum value in the entry that adds it": (
+        change(
+            {"enum_value": "doing", "enum": "status"},
+            {"alter_column": "state", "table": "projects", "default": "doing"},
+        ),
+        "which this entry adds to enum 'status'",
+    ),
+    "a new column defaulting to an enum value the entry adds": (
+        change(
+            {"enum_value": "doing", "enum": "status"},
+            {"column": "phase", "table": "tasks", "type": "status", "default": "doing"},
+        ),
+        "which this entry adds to enum 'status'",
     ),
     "rename an enum value that does not exist": (
         change({"rename_enum_value": "started", "enum": "status", "to": "begun"}),
@@ -752,3 +779,14 @@ def test_entries_of_one_workspace_after_a_split_entry_may_change_the_same_table(
     }
     stems = [m.stem for m in build(answers).migrations if m.workspace == "python"]
     assert stems[-2:] == ["00205_python_then", "00206_python_next"]
+
+
+def test_a_return_too_long_for_one_line_is_wrapped_in_parentheses_as_ruff_does():
+    from supa_schema import pylayout
+
+    short = 'f"<Tag id={self.id!r}>"'
+    assert pylayout.returning(short) == f"        return {short}"
+    long = 'f"<Junction6 things_1_id={self.things_1_id!r} link_5_id={self.link_5_id!r}>"'
+    assert pylayout.returning(long) == f"        return (\n            {long}\n        )"
+    too_long = 'f"' + "x" * 90 + '"'
+    assert pylayout.returning(too_long) == f"        return {too_long}"

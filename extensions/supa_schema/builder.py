@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from . import literals, names, rls
 from .errors import SchemaError
 from .model import Column, ColumnType, ForeignKey, Index, RelationEnd, Table
-from .plan import CreateExtension, Migration, split
+from .plan import AddEnumValue, CreateExtension, Migration, split
 from .project import Project
 from .types import ALIASES, TYPES
 from .vocabulary import ON_DELETE, RESERVED_MODELS, VECTOR_OPS
@@ -398,7 +398,7 @@ class Builder:
                 f"'{table}' fails once the table has rows",
                 "give it a `default`, or add it without `required`",
             )
-        return Column(
+        column = Column(
             name=name,
             type=ctype,
             nullable=not required,
@@ -406,6 +406,29 @@ class Builder:
             unique=unique,
             references=ref,
         )
+        self.check_enum_default(column, current)
+        return column
+
+    def check_enum_default(self, col: Column, current: Migration) -> None:
+        """Refuse a default that uses an enum value this entry adds: PostgreSQL cannot
+        use a value before the transaction that adds it commits."""
+        enum, default = col.type.enum, col.default
+        if enum is None or default is None or default.expression:
+            return
+        used = default.value if isinstance(default.value, list) else [default.value]
+        added = {
+            op.value
+            for op in current.operations
+            if isinstance(op, AddEnumValue) and op.enum == enum.name
+        }
+        new = [v for v in used if v in added]
+        if new:
+            self.fail(
+                f"the default of '{col.name}' uses {new[0]!r}, which this entry adds to enum "
+                f"'{enum.name}': PostgreSQL cannot use a new enum value in the transaction "
+                "that adds it",
+                "add the value in an earlier entry, or set the default in a later one",
+            )
 
     def on_delete(self, raw: Any, required: bool) -> str:
         value = "no action" if raw is None else str(raw).lower().replace("_", " ")

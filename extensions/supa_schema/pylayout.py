@@ -83,6 +83,15 @@ def layout_tuple(prefix: str, items: list, indent: int = 4) -> str:
     return "\n".join(lines)
 
 
+def returning(expr: str, indent: int = 8) -> str:
+    """``return expr``, in parentheses on a line of its own when that makes it fit."""
+    pad = " " * indent
+    one = f"{pad}return {expr}"
+    if len(one) <= LINE or len(pad) + 4 + len(expr) > LINE:
+        return one
+    return f"{pad}return (\n{pad}    {expr}\n{pad})"
+
+
 def import_from(module: str, names: list[str]) -> str:
     """``from module import a, b``, exploded one name per line when too long."""
     one = f"from {module} import {', '.join(names)}"

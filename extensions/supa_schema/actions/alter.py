@@ -54,6 +54,7 @@ def apply(b: Builder, action: Mapping, m: Migration) -> None:
         if default != new.default:
             ops.append(SetDefault(table.name, col.name, default, new.default))
             new = dataclasses.replace(new, default=default)
+            b.check_enum_default(new, m)
     if "required" in action:
         required = action["required"]
         if not isinstance(required, bool):
@@ -150,14 +151,14 @@ def _reparse(b: Builder, col: Column, new_type: ColumnType) -> literals.Default:
     old = col.default
     assert old is not None
     raw: Any = old.value
-    if old.expression:
-        raw = next(
-            (k for k, v in literals.EXPRESSIONS.get(col.type.base, {}).items() if v == old.sql),
-            old.sql,
-        )
     try:
+        if old.expression:
+            # now(), gen_random_uuid()... carry over only where the new type has
+            # the same expression: read as a literal they would become constants.
+            same = literals.EXPRESSIONS.get(new_type.base, {})
+            raw = next(k for k, v in same.items() if v == old.sql and not new_type.array)
         return _parse(new_type, raw)
-    except ValueError:
+    except (StopIteration, ValueError):
         b.fail(
             f"the default of '{col.name}' ({old.sql}) is not a {new_type.sql} value",
             "give a new `default` (or `default: null`) in the same action",
