@@ -82,7 +82,7 @@ def layout(prefix: str, value: Call, indent: int = 4, suffix: str = "") -> str:
     one = f"{pad}{prefix}{value.flat()}{suffix}"
     if len(one) <= LINE or not value.args:
         return one
-    opening, closing = value.brackets
+    opening, closing = value.brackets[0], value.brackets[1]
     inner = " " * (indent + 4)
     joined = ", ".join(_flat(a) for a in value.args)
     if len(inner) + len(joined) <= LINE:
