@@ -339,6 +339,8 @@ class SupaSchemaFilters(Extension):
             py_tuple=pylayout.layout_tuple,
             py_import=pylayout.import_from,
             py_return=pylayout.returning,
+            py_imports=pylayout.imports_from,
+            py_parse=pylayout.parse,
             ts_call=tslayout.call,
             ts_array=tslayout.array,
             ts_object=tslayout.obj,

@@ -2,9 +2,12 @@
 
 Usage: DATABASE_URL=... python python_roundtrip.py   (cwd = the workspace, src on sys.path)
 
-Every value goes in through the table's Pydantic Create model and SQLAlchemy,
-and comes back through SQLAlchemy into the Pydantic Read model; the script
-fails loudly when anything differs, and on any SQLAlchemy warning (such as two
+Every value goes in through the table's Pydantic Create model (validated from
+column names, dumped with ``exclude_unset=True``) and SQLAlchemy, and comes
+back through SQLAlchemy into the Pydantic Read model; a Create of the required
+columns only is inserted too (the database fills in every default), and an
+Update that sets the nullable columns to None is applied. The script fails
+loudly when anything differs, and on any SQLAlchemy warning (such as two
 relationships that would both write org_id). Prints one line per table.
 """
 
@@ -99,6 +102,61 @@ def normalise(value):
     return value
 
 
+def insert_required_only(engine, table, cls, schema, data) -> None:
+    """Insert a Create holding only its required fields, dumped the recommended
+    way; every column with a database default must come back filled in. Rolled
+    back, so unique keys stay free for the full row."""
+    # auth.uid() is NULL outside a signed-in user's transaction: give those too.
+    by_user = {
+        cls.__mapper__.get_property_by_column(col).key
+        for col in table.columns
+        if col.server_default is not None and "auth.uid()" in str(col.server_default.arg)
+    }
+    required = {
+        a: v for a, v in data.items() if schema.model_fields[a].is_required() or a in by_user
+    }
+    values = schema.model_validate(required).model_dump(exclude_unset=True)
+    with Session(engine) as session:
+        obj = cls(**values)
+        session.add(obj)
+        session.flush()
+        for col in table.columns:
+            attr = cls.__mapper__.get_property_by_column(col).key
+            if col.server_default is not None:
+                session.refresh(obj, [attr])
+                if getattr(obj, attr) is None:
+                    raise AssertionError(f"{table.name}.{col.name}: default not applied")
+        session.rollback()
+
+
+def update_nullable_to_none(engine, table, cls, schemas, key) -> int:
+    """Apply an Update that sets every nullable column to None (by column name)
+    and changes nothing else; return how many columns it cleared."""
+    update = getattr(schemas, f"{cls.__name__}Update")
+    nullable = [c for c in table.columns if c.nullable and c.name in in_columns(update)]
+    changes = update.model_validate({c.name: None for c in nullable}).model_dump(exclude_unset=True)
+    with Session(engine) as session:
+        obj = session.get(cls, key, execution_options={"include_deleted": True})
+        before = {c.key: getattr(obj, c.key) for c in cls.__mapper__.column_attrs}
+        for attr, value in changes.items():
+            setattr(obj, attr, value)
+        session.commit()
+    with Session(engine) as session:
+        obj = session.get(cls, key, execution_options={"include_deleted": True})
+        for prop in cls.__mapper__.column_attrs:
+            got = normalise(getattr(obj, prop.key))
+            want = None if prop.key in changes else normalise(before[prop.key])
+            if prop.key == "updated_at" and "updated_at" not in changes:
+                continue  # the trigger moves it
+            if got != want:
+                raise AssertionError(f"{table.name}.{prop.key}: {want!r} after update, {got!r}")
+    return len(changes)
+
+
+def in_columns(update) -> set[str]:
+    return {f.serialization_alias or name for name, f in update.model_fields.items()}
+
+
 def main() -> None:
     url = sa.engine.make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg")
     engine = sa.create_engine(url)
@@ -117,9 +175,12 @@ def main() -> None:
         if table.schema == "auth":
             continue
         cls = mappers[table.name]
+        schema = getattr(schemas, f"{cls.__name__}Create")
         data = {}
         for col in table.columns:
             attr = cls.__mapper__.get_property_by_column(col).key
+            if attr not in schema.model_fields:
+                continue  # set by the database (a junction's org_id, by its trigger)
             if col.server_default is not None and not col.foreign_keys and not col.primary_key:
                 continue  # exercised: the database fills it in
             value = sample(col, inserted)
@@ -129,7 +190,15 @@ def main() -> None:
                 continue
             if value is not None:
                 data[attr] = value
-        create = getattr(schemas, f"{cls.__name__}Create").model_validate(data)
+        column_of = {
+            cls.__mapper__.get_property_by_column(col).key: col.name for col in table.columns
+        }
+        create = schema.model_validate({column_of[a]: v for a, v in data.items()})
+        if create.model_dump(exclude_unset=True) != schema.model_validate(data).model_dump(
+            exclude_unset=True
+        ):
+            raise AssertionError(f"{table.name}: Create by column names differs")
+        insert_required_only(engine, table, cls, schema, data)
         with Session(engine) as session:
             obj = cls(**create.model_dump(exclude_unset=True))
             session.add(obj)
@@ -162,7 +231,11 @@ def main() -> None:
                 if not col.nullable and getattr(read, attr) is None:
                     raise AssertionError(f"{table.name}.{col.name} is NOT NULL but read None")
             inserted[table.name] = again
-            print(f"roundtrip {table.name}: {len(data)} values written and read back")
+        cleared = update_nullable_to_none(engine, table, cls, schemas, key)
+        print(
+            f"roundtrip {table.name}: {len(data)} values written and read back, "
+            f"{cleared} cleared by an Update"
+        )
     engine.dispose()
 
 

@@ -852,6 +852,13 @@ def test_random_valid_changelogs_render_apply_and_agree(scenario, pg, tmp_path_f
             cwd=workspace,  # the generated repo's settings, not this project's
         )
         assert formatted.returncode == 0, formatted.stdout
+        linted = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--no-cache", str(workspace)],
+            capture_output=True,
+            text=True,
+            cwd=workspace,  # the rule set its pyproject.toml states
+        )
+        assert linted.returncode == 0, linted.stdout
     with psycopg.connect(pg.uri(), autocommit=True) as conn:
         conn.execute(f"drop database {dbname} with (force)")
 

@@ -1,4 +1,5 @@
-"""The Python workspace: models import, Alembic agrees with the database, rows round-trip."""
+"""The Python workspace: models import, Alembic agrees with the database, rows round-trip,
+the Pydantic schemas keep every value, and the code passes its own ruff and mypy settings."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import EXAMPLES, workspace_dir
+from support import CACHE, EXAMPLES, workspace_dir
 
 PY_EXAMPLES = [
     p.stem
@@ -17,6 +18,7 @@ PY_EXAMPLES = [
     if "python" in (yaml.safe_load(p.read_text()).get("languages") or [])
 ]
 ROUNDTRIP = Path(__file__).with_name("python_roundtrip.py")
+SCHEMAS = Path(__file__).with_name("python_schemas.py")
 
 
 def run(cmd: list[str], cwd: Path, uri: str) -> subprocess.CompletedProcess:
@@ -34,6 +36,56 @@ def test_alembic_check_finds_nothing_to_do(example, rendered, migrated):
     checked = run(alembic + ["check"], ws, uri)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "No new upgrade operations detected" in checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize("example", PY_EXAMPLES)
+def test_workspace_passes_its_ruff_rules_and_mypy_strict(example, rendered):
+    """`ruff check` and `mypy` run in the workspace, so by its own pyproject.toml: the
+    rule set and strictness it states are the ones checked."""
+    ws = workspace_dir(rendered(example), "python")
+    config = (ws / "pyproject.toml").read_text()
+    for stated in (
+        'select = ["E", "F", "I", "UP", "B"]',
+        "[tool.mypy]\nstrict = true\n",
+        'plugins = ["pydantic.mypy"]',
+        '"mypy>=',
+        '"ruff>=',
+    ):
+        assert stated in config
+    env = {**os.environ, "PYTHONPATH": str(ws / "src")}
+    checked = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+        cwd=ws,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The cache (third-party stubs, mostly) is kept between runs, one per example.
+    cache = CACHE / "mypy" / example
+    typed = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(cache)],
+        cwd=ws,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+    assert "Success: no issues found" in typed.stdout
+
+
+@pytest.mark.parametrize("example", PY_EXAMPLES)
+def test_schemas_keep_every_value_and_dump_only_what_was_set(example, rendered):
+    """Create/Update/Read take column names and attribute names alike, refuse unknown
+    keys, and dump only what was given (never None for a NOT NULL column)."""
+    ws = workspace_dir(rendered(example), "python")
+    result = run([sys.executable, str(SCHEMAS)], ws, "postgresql://unused")
+    assert result.returncode == 0, result.stdout + result.stderr
+    from supa_schema import build
+
+    project = build(yaml.safe_load((EXAMPLES / f"{example}.yml").read_text()))
+    lines = [line for line in result.stdout.splitlines() if line.startswith("schemas ")]
+    assert sorted(line.split()[1].rstrip(":") for line in lines) == sorted(project.tables)
 
 
 def test_alembic_check_fails_when_a_model_disagrees(rendered, pg, tmp_path):

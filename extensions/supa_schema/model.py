@@ -63,10 +63,8 @@ class ColumnType:
     dimensions: int | None = None
     enum: Enum | None = None
 
-    def spell(self, language: str) -> str:
-        """This type in one language (a field of ``TypeSpec``)."""
-        spec = TYPES[self.base]
-        params = {
+    def _params(self) -> dict[str, object]:
+        params: dict[str, object] = {
             "length": self.length,
             "precision": self.precision,
             "scale": self.scale if self.scale is not None else 0,
@@ -75,10 +73,25 @@ class ColumnType:
         }
         if self.enum is not None:
             params.update(enum=self.enum.name, Enum=self.enum.cls, enumTs=self.enum.ts)
-        inner = getattr(spec, language).format(**params)
+        return params
+
+    def spell(self, language: str) -> str:
+        """This type in one language (a field of ``TypeSpec``)."""
+        params = self._params()
+        inner = getattr(TYPES[self.base], language).format(**params)
         if self.array and language in ARRAY:
             inner = ARRAY[language].format(inner=inner)
         return inner
+
+    @property
+    def pydantic_alias(self) -> tuple[str, str] | None:
+        """``(name, definition)`` of the type alias a Pydantic schema module declares
+        for this type (of its elements, for an array), or None when it needs none."""
+        spec = TYPES[self.base]
+        if not spec.pydantic_alias:
+            return None
+        params = self._params()
+        return spec.pydantic.format(**params), spec.pydantic_alias.format(**params)
 
     @property
     def sql(self) -> str:
@@ -290,6 +303,13 @@ class Table:
     @property
     def type_bases(self) -> set[str]:
         return {c.type.base for c in self.columns}
+
+    @property
+    def pydantic_aliases(self) -> list[tuple[str, str]]:
+        """The type aliases the table's Pydantic module declares, ``(name, definition)``
+        sorted by name."""
+        found = {a for c in self.columns if (a := c.type.pydantic_alias) is not None}
+        return sorted(found)
 
     @property
     def has_arrays(self) -> bool:

@@ -36,8 +36,10 @@ PYTHON_RESERVED = frozenset(keyword.kwlist) | {
     # Attributes SQLAlchemy's declarative base reserves on mapped classes.
     "metadata",
     "registry",
-    # Names our models and schemas use for themselves.
+    # Names our models and schemas use for themselves (a field of that name would
+    # hide them in the class body).
     "model_config",
+    "is_none",
 }
 
 TS_RESERVED = frozenset(

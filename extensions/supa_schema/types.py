@@ -20,7 +20,7 @@ class TypeSpec:
     sql: str  # DDL spelling
     sqlalchemy: str  # SQLAlchemy type expression (module prefix ``sa.``/``pg.``/``Vector``)
     python: str  # Python annotation used by the model (``Mapped[...]``)
-    pydantic: str  # Pydantic v2 annotation
+    pydantic: str  # Pydantic v2 annotation (a name: parametrised types are aliases)
     drizzle: str  # drizzle-orm/pg-core column builder call, ``{col}`` is the SQL name
     drizzle_import: str  # the builder to import from drizzle-orm/pg-core ('' for enums)
     ts: str  # TypeScript type of a selected value (Supabase's generated types)
@@ -29,6 +29,10 @@ class TypeSpec:
     required_params: tuple[str, ...] = ()
     array_ok: bool = True  # may be used as ``type[]``
     literal: str = "none"  # which kind of default literal it accepts
+    # The type alias a Pydantic schema module declares for ``pydantic`` when the
+    # type takes parameters: ``VarChar_80 = Annotated[str, Field(max_length=80)]``.
+    # Alias names hold an underscore, so they never meet a PascalCase class name.
+    pydantic_alias: str = ""
 
 
 TYPES: dict[str, TypeSpec] = {
@@ -63,7 +67,7 @@ TYPES: dict[str, TypeSpec] = {
             "varchar({length})",
             "sa.String({length})",
             "str",
-            "VarChar({length})",
+            "VarChar_{length}",
             "varchar('{col}', {{ length: {length} }})",
             "varchar",
             "string",
@@ -71,6 +75,7 @@ TYPES: dict[str, TypeSpec] = {
             params=("length",),
             required_params=("length",),
             literal="string",
+            pydantic_alias="Annotated[str, Field(max_length={length})]",
         ),
         TypeSpec(
             "smallint",
@@ -113,7 +118,7 @@ TYPES: dict[str, TypeSpec] = {
             "numeric({precision}, {scale})",
             "sa.Numeric({precision}, {scale})",
             "decimal.Decimal",
-            "Numeric({precision}, {scale})",
+            "Numeric_{precision}_{scale}",
             "numeric('{col}', {{ precision: {precision}, scale: {scale} }})",
             "numeric",
             "number",
@@ -121,6 +126,9 @@ TYPES: dict[str, TypeSpec] = {
             params=("precision", "scale"),
             required_params=("precision",),
             literal="decimal",
+            pydantic_alias=(
+                "Annotated[decimal.Decimal, Field(max_digits={precision}, decimal_places={scale})]"
+            ),
         ),
         TypeSpec(
             "real",
@@ -223,7 +231,7 @@ TYPES: dict[str, TypeSpec] = {
             "extensions.vector({dimensions})",
             "Vector({dimensions})",
             "Any",
-            "FloatVector({dimensions})",
+            "FloatVector_{dimensions}",
             "vector('{col}', {{ dimensions: {dimensions} }})",
             "vector",
             "string",
@@ -232,6 +240,9 @@ TYPES: dict[str, TypeSpec] = {
             required_params=("dimensions",),
             array_ok=False,
             literal="none",
+            pydantic_alias=(
+                "Annotated[FloatVector, Field(min_length={dimensions}, max_length={dimensions})]"
+            ),
         ),
         # Declared enums; ``{enum}`` etc. come from the enum the column names.
         TypeSpec(

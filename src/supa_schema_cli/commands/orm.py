@@ -58,8 +58,8 @@ EXPLAIN = {
     "sqlalchemy": [
         "table types: SQLAlchemy models in src/db/models/<table>.py (Mapped[...] with exact "
         "nullability)",
-        "API types: Pydantic v2 schemas in src/schemas/<table>.py (Base, Create, Read with "
-        "from_attributes), rendered from the same answers",
+        "API types: Pydantic v2 schemas in src/schemas/<table>.py (Base, Create, Update, "
+        "Read with from_attributes), rendered from the same answers",
     ],
     "sqlx": [
         "table types: #[derive(FromRow)] structs in src/db/models/<table>.rs, Option<T> "

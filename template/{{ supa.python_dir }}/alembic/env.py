@@ -7,10 +7,12 @@ the `public` schema, including types and server defaults.
 
 import os
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.schema import SchemaItem
 
 from db.models import Base
 
@@ -35,30 +37,38 @@ def database_url() -> URL:
     return url
 
 
-def include_name(name, type_, parent_names):
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     if type_ == "schema":
         return name in (None, "public")
     return True
 
 
-def include_object(obj, name, type_, reflected, compare_to):
+def include_object(
+    obj: SchemaItem,
+    name: str | None,
+    type_: str,
+    reflected: bool,
+    compare_to: SchemaItem | None,
+) -> bool:
     if type_ == "table":
-        return obj.schema in (None, "public")
+        return getattr(obj, "schema", None) in (None, "public")
     return True
 
 
-OPTIONS = dict(
-    target_metadata=target_metadata,
-    compare_type=True,
-    compare_server_default=True,
-    include_name=include_name,
-    include_object=include_object,
-    version_table_schema=VERSION_SCHEMA,
-)
+def configure(**kwargs: Any) -> None:
+    context.configure(
+        target_metadata=target_metadata,
+        compare_type=True,
+        compare_server_default=True,
+        include_name=include_name,
+        include_object=include_object,
+        version_table_schema=VERSION_SCHEMA,
+        **kwargs,
+    )
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=database_url(), literal_binds=True, **OPTIONS)
+    configure(url=database_url(), literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -70,7 +80,7 @@ def run_migrations_online() -> None:
         section, prefix="sqlalchemy.", poolclass=pool.NullPool
     )
     with connectable.connect() as connection:
-        context.configure(connection=connection, **OPTIONS)
+        configure(connection=connection)
         with context.begin_transaction():
             context.run_migrations()
 
