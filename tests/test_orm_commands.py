@@ -32,7 +32,7 @@ DRIZZLE_SQL = (
 RUST_SQL = (
     "-- Add migration script here\nalter table public.shipments add column tracking_code text;\n"
 )
-NOTES = "    notes: Mapped[Optional[str]] = mapped_column(sa.Text)\n"
+NOTES = "    notes: Mapped[str | None] = mapped_column(sa.Text)\n"
 
 
 def cli(repo: Path, *args: str, path: str | None = None) -> subprocess.CompletedProcess:
