@@ -363,19 +363,8 @@ class Builder:
                 self.fail(f"column '{name}': `{key}` must be true or false")
         default = None
         if "default" in raw and raw["default"] is not None:
-            spec = TYPES[ctype.base]
             try:
-                default = literals.parse_default(
-                    raw["default"],
-                    ctype.base,
-                    spec.literal,
-                    array=ctype.array,
-                    sql_type=ctype.sql,
-                    enum_values=ctype.enum.values if ctype.enum else None,
-                    precision=ctype.precision,
-                    scale=ctype.scale,
-                    length=ctype.length,
-                )
+                default = ctype.default_for(raw["default"])
             except ValueError as err:
                 self.fail(f"column '{name}': {err}")
         if unique and ctype.base in ("jsonb", "vector"):

@@ -97,6 +97,21 @@ class ColumnType:
     def sql(self) -> str:
         return self.spell("sql")
 
+    def default_for(self, raw: object) -> literals.Default:
+        """``raw`` (an answers-file default) checked against this type; raises
+        ValueError with a message for the user when it does not fit."""
+        return literals.parse_default(
+            raw,
+            self.base,
+            TYPES[self.base].literal,
+            array=self.array,
+            sql_type=self.sql,
+            enum_values=self.enum.values if self.enum else None,
+            precision=self.precision,
+            scale=self.scale,
+            length=self.length,
+        )
+
     @property
     def label(self) -> str:
         """The type as written in the answers (for messages)."""

@@ -25,7 +25,7 @@ from ..plan import (
     SetDefault,
     SetNotNull,
 )
-from ..types import TYPES, cast_problem
+from ..types import cast_problem
 
 if TYPE_CHECKING:
     from ..builder import Builder
@@ -157,7 +157,7 @@ def _reparse(b: Builder, col: Column, new_type: ColumnType) -> literals.Default:
             # the same expression: read as a literal they would become constants.
             same = literals.EXPRESSIONS.get(new_type.base, {})
             raw = next(k for k, v in same.items() if v == old.sql and not new_type.array)
-        return _parse(new_type, raw)
+        return new_type.default_for(raw)
     except (StopIteration, ValueError):
         b.fail(
             f"the default of '{col.name}' ({old.sql}) is not a {new_type.sql} value",
@@ -169,20 +169,6 @@ def _parse_default(b: Builder, col: Column, raw: Any) -> literals.Default | None
     if raw is None:
         return None
     try:
-        return _parse(col.type, raw)
+        return col.type.default_for(raw)
     except ValueError as err:
         b.fail(f"column '{col.name}': {err}")
-
-
-def _parse(ctype: ColumnType, raw: Any) -> literals.Default:
-    return literals.parse_default(
-        raw,
-        ctype.base,
-        TYPES[ctype.base].literal,
-        array=ctype.array,
-        sql_type=ctype.sql,
-        enum_values=ctype.enum.values if ctype.enum else None,
-        precision=ctype.precision,
-        scale=ctype.scale,
-        length=ctype.length,
-    )

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .. import literals, names
+from .. import names
 from ..model import Column, Enum
 from ..plan import AddEnumValue, Migration, RenameEnumValue
 
@@ -111,8 +111,5 @@ def _retyped(col: Column, old: Enum, new: Enum, follow) -> Column:
     if default is not None and not default.expression:
         value = follow(default.value)
         if value != default.value:
-            ctype = dataclasses.replace(col.type, enum=new)
-            default = literals.parse_default(
-                value, "enum", "enum", array=ctype.array, sql_type=ctype.sql, enum_values=new.values
-            )
+            default = dataclasses.replace(col.type, enum=new).default_for(value)
     return dataclasses.replace(col, type=dataclasses.replace(col.type, enum=new), default=default)
