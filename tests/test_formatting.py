@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import CACHE, EXAMPLE_NAMES, EXAMPLES, cache_lock
+from support import CACHE, EXAMPLE_NAMES, EXAMPLES, cache_lock, copier_copy
 
 ACTIONLINT = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.7"
 BIN = CACHE / "bin"
@@ -37,6 +37,18 @@ def test_python_passes_ruff_format_check_unchanged(example, rendered):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "already formatted" in result.stdout
+
+
+def test_python_of_a_project_without_tables_passes_ruff_format_and_check(tmp_path):
+    """No tables yet (the first `copier copy`): the schemas package still formats."""
+    answers = {"project_name": "Empty", "languages": ["python"], "multi_tenant": False}
+    copier_copy({**answers, "migrations": []}, tmp_path / "repo")
+    ws = tmp_path / "repo" / "apps" / "python"
+    for args in (["format", "--check"], ["check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *args, str(ws)], capture_output=True, text=True, cwd=ws
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 def hook(repo: Path, hook_id: str) -> dict:
