@@ -64,6 +64,7 @@ ANSWER_KEYS = (
     "typescript_path",
     "python_path",
     "rust_path",
+    "format_upgrades",
 )
 # (answers values, Project) pairs. Copier builds a context per file, so a lookup
 # must be cheap: identity first, then structural equality (C-speed), never a
@@ -73,6 +74,10 @@ _cache: list[tuple[tuple, Any]] = []
 
 def project_for(answers: dict[str, Any]):
     """The engine's Project for these answers (memoised)."""
+    if answers.get("format_upgrades") is None:
+        detected = _format_upgrades(answers)
+        if detected:
+            answers = {**answers, "format_upgrades": detected}
     values = tuple(answers.get(k) for k in ANSWER_KEYS)
     for known, project in _cache:
         if all(a is b for a, b in zip(known, values, strict=True)):
@@ -86,6 +91,49 @@ def project_for(answers: dict[str, Any]):
     _cache.insert(0, (copy.deepcopy(values), project))
     del _cache[8:]
     return project
+
+
+# The first version whose migrations have tenant isolation (format 2) added this file.
+FORMAT_2_MARKER = (
+    "template/supabase/tests/{% if supa.multi_tenant %}organizations_rls.test.sql{% endif %}.jinja"
+)
+_detected: dict[tuple[str, str], list | None] = {}
+
+
+def _format_upgrades(answers: dict[str, Any]) -> list | None:
+    """``format_upgrades`` for a ``copier update`` of a repo made by a version that
+    wrote an older migration format (None otherwise).
+
+    The destination's answers file, as it was before this update, names the
+    version the repo was made with (``_commit``); the template's own history says
+    whether that version predates the format. The entries it records were
+    written in the older format. Computed once per destination: Copier rewrites
+    the answers file while it renders.
+    """
+    conf = answers.get("_copier_conf") or {}
+    src = conf.get("src_path") if conf else None
+    if not src or not conf.get("dst_path"):
+        return None
+    key = (str(src), str(conf.get("dst_path")))
+    if key not in _detected:
+        _detected[key] = None
+        recorded = _recorded_answers(answers) or {}
+        commit = recorded.get("_commit")
+        if (
+            commit
+            and "format_upgrades" not in recorded
+            and _git(src, "cat-file", "-e", f"{commit}^{{commit}}")
+            and not _git(src, "cat-file", "-e", f"{commit}:{FORMAT_2_MARKER}")
+        ):
+            _detected[key] = [{"format": 2, "after": len(recorded.get("migrations") or [])}]
+    return _detected[key]
+
+
+def _git(cwd: Any, *args: str) -> bool:
+    import subprocess
+
+    done = subprocess.run(["git", *args], cwd=str(cwd), capture_output=True, check=False)
+    return done.returncode == 0
 
 
 @pass_context
@@ -109,6 +157,12 @@ def supa_validate(context) -> str:
 
 def _recorded_migrations(answers: dict[str, Any]):
     """The changelog recorded in the destination's answers file (None on a first copy)."""
+    recorded = _recorded_answers(answers)
+    return None if recorded is None else recorded.get("migrations") or []
+
+
+def _recorded_answers(answers: dict[str, Any]) -> dict[str, Any] | None:
+    """The destination's answers file (None on a first copy)."""
     conf = answers.get("_copier_conf") or {}
     dst, name = conf.get("dst_path"), conf.get("answers_file") or ".copier-answers.yml"
     if not dst:
@@ -121,7 +175,7 @@ def _recorded_migrations(answers: dict[str, Any]):
     # libyaml when available: a 500-table changelog loads in 0.1 s instead of 1 s.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     recorded = yaml.load(path.read_text(), Loader=loader) or {}
-    return recorded.get("migrations") or []
+    return recorded if isinstance(recorded, dict) else {}
 
 
 class TemplateProject:

@@ -6,6 +6,7 @@ Rendering goes through the real `copier copy`; databases are real PostgreSQL
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -193,3 +194,12 @@ def events_repo(tmp_path_factory, template_repo) -> Path:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "scaffold")
     return repo
+
+
+@pytest.fixture(scope="session")
+def pgtap_sql() -> str:
+    """pgTAP's plain install script (Debian's postgresql-*-pgtap; ./dev setup installs it)."""
+    found = sorted(glob.glob("/usr/share/postgresql/*/extension/pgtap.sql"))
+    assert found, "pgTAP is not installed: apt-get install postgresql-15-pgtap (./dev setup)"
+    text = Path(found[-1]).read_text()
+    return "\n".join(line for line in text.splitlines() if not line.startswith("\\"))

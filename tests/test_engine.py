@@ -790,3 +790,105 @@ def test_a_return_too_long_for_one_line_is_wrapped_in_parentheses_as_ruff_does()
     assert pylayout.returning(long) == f"        return (\n            {long}\n        )"
     too_long = 'f"' + "x" * 90 + '"'
     assert pylayout.returning(too_long) == f"        return {too_long}"
+
+
+# ------------------------------------------------------------------ template upgrades
+
+
+def upgraded(after, *entries):
+    return build(
+        {
+            **BASE,
+            "multi_tenant": True,
+            "languages": ["typescript", "python", "rust"],
+            "migrations": list(entries),
+            "format_upgrades": [{"format": 2, "after": after}],
+        }
+    )
+
+
+ORDERS = {
+    "table": "orders",
+    "tenant": True,
+    "soft_delete": True,
+    "columns": [{"name": "note", "type": "text"}],
+}
+ITEMS = {
+    "table": "items",
+    "tenant": True,
+    "columns": [{"name": "order_id", "type": "uuid", "references": "orders"}],
+}
+
+
+def test_an_upgrade_adds_a_file_per_range_after_the_entries_written_before_it():
+    project = upgraded(
+        2,
+        entry("orders", "typescript", ORDERS),
+        entry("items", "python", ITEMS),
+        entry("later", "typescript", {"table": "notes", "tenant": True}),
+    )
+    stems = [m.stem for m in project.migrations]
+    # The rust range had no entries: nothing to upgrade, no file.
+    assert stems == [
+        "00101_node_orders",
+        "00102_node_upgrade_to_format_2",
+        "00103_node_later",
+        "00201_python_items",
+        "00202_python_upgrade_to_format_2",
+    ]
+    node, python = project.migrations[1], project.migrations[4]
+    assert [op.kind for op in node.operations] == [
+        "add_org_key",
+        "add_soft_delete_trigger",
+        "replace_policies",
+    ]
+    # The key of items -> orders is upgraded in the range of the later table.
+    assert [op.kind for op in python.operations] == [
+        "add_org_key",
+        "replace_policies",
+        "scope_foreign_key",
+    ]
+    scoped = python.operations[-1]
+    assert scoped.fk.columns == ("org_id", "order_id")
+    assert scoped.old_index == "idx_items_order_id"
+    assert scoped.index.columns == ("org_id", "order_id")
+    assert node.lost and node.label == "the template upgrade (00102_node_upgrade_to_format_2)"
+
+
+def test_a_key_added_by_a_later_range_is_upgraded_in_that_range():
+    column = {"column": "order_id", "table": "notes", "type": "uuid", "references": "orders"}
+    project = upgraded(
+        3,
+        entry("orders", "typescript", ORDERS, {"table": "notes", "tenant": True}),
+        entry("items", "python", ITEMS),
+        entry("link", "rust", column),
+    )
+    rust = next(m for m in project.migrations if m.stem == "00302_rust_upgrade_to_format_2")
+    assert [(op.kind, op.table) for op in rust.operations] == [("scope_foreign_key", "notes")]
+
+
+def test_a_link_between_tenant_tables_gets_org_id_from_its_left_row():
+    link = {"relation": "many_to_many", "from": "orders", "to": "tags"}
+    project = upgraded(1, entry("first", "python", ORDERS, {"table": "tags", "tenant": True}, link))
+    ops = project.migrations[1].operations
+    add = next(op for op in ops if op.kind == "add_link_org_id")
+    assert (add.table, add.source, add.column) == ("orders_tags", "orders", "order_id")
+    assert ops.index(add) < min(i for i, op in enumerate(ops) if op.kind == "scope_foreign_key")
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ({"format": 2, "after": 1}, "must be a list"),
+        ([{"format": 3, "after": 0}], "unknown format 3"),
+        ([{"format": 2, "after": 5}], "`after` must be a number of changelog entries (0 to 1)"),
+        ([{"format": 2, "after": True}], "`after` must be a number"),
+        ([{"format": 2}], "must be a list with one entry"),
+    ],
+)
+def test_a_damaged_format_upgrades_record_is_refused(value, problem):
+    with pytest.raises(SchemaError) as err:
+        build(
+            {**BASE, "migrations": [entry("first", "python", PRODUCTS)], "format_upgrades": value}
+        )
+    assert "format_upgrades" in str(err.value) and problem in str(err.value), str(err.value)

@@ -3,7 +3,6 @@ broken policy makes them fail."""
 
 from __future__ import annotations
 
-import glob
 import subprocess
 from pathlib import Path
 
@@ -15,15 +14,6 @@ from support import EXAMPLE_NAMES, load_example
 from supa_schema import build
 
 PSQL = Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql"
-
-
-@pytest.fixture(scope="session")
-def pgtap_sql() -> str:
-    """pgTAP's plain install script (Debian's postgresql-*-pgtap; ./dev setup installs it)."""
-    found = sorted(glob.glob("/usr/share/postgresql/*/extension/pgtap.sql"))
-    assert found, "pgTAP is not installed: apt-get install postgresql-15-pgtap (./dev setup)"
-    text = Path(found[-1]).read_text()
-    return "\n".join(line for line in text.splitlines() if not line.startswith("\\"))
 
 
 def tap_files(repo: Path) -> list[Path]:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import names
+from . import names, upgrade
 from .errors import SchemaError
 from .plan import Migration
 from .project import Project
@@ -73,12 +73,27 @@ def entries(answers: Mapping[str, Any], project: Project) -> tuple[list[Migratio
         raise SchemaError("migrations", "must be a YAML list of entries, not a string")
     if not isinstance(raw, list):
         raise SchemaError("migrations", "must be a list of entries (name, workspace, actions)")
+    upgrade_after = upgrade.parse(answers.get("format_upgrades"), len(raw))
+    project.format_upgrades = [] if upgrade_after is None else answers["format_upgrades"]
     counts: dict[str, int] = {}
     seen_names: dict[str, int] = {}
     synced_paths: dict[str, int] = {}
     revisions: dict[str, int] = {}
     found: list[Migration] = []
+
+    def add_upgrades() -> None:
+        # One per range, numbered after the entries written in the older format.
+        for ws, space in project.workspaces.items():
+            counts[ws] = counts.get(ws, 0) + 1
+            number = space.kind.range_start + counts[ws]
+            found.append(
+                Migration(pos, upgrade.NAME, ws, space.kind.prefix, number, upgrade=upgrade.FORMAT)
+            )
+
+    pos = 0
     for pos, entry in enumerate(raw):
+        if pos == upgrade_after:
+            add_upgrades()
         where = f"migrations[{pos}]"
         if not isinstance(entry, Mapping):
             raise SchemaError(where, "an entry must be a mapping with name, workspace, actions")
@@ -144,6 +159,9 @@ def entries(answers: Mapping[str, Any], project: Project) -> tuple[list[Migratio
                 "own this entry by another workspace, or squash old migrations into one",
             )
         found.append(Migration(pos, name, ws, kind.prefix, kind.range_start + k, **sync))
+    if upgrade_after is not None and upgrade_after == len(raw):
+        pos = len(raw)
+        add_upgrades()
     found.sort(key=lambda m: m.number)
     return found, raw
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from . import literals, names, rls
+from . import literals, names, rls, upgrade
 from .errors import SchemaError
 from .model import Column, ColumnType, ForeignKey, Index, RelationEnd, Table
 from .plan import AddEnumValue, CreateExtension, Migration, split
@@ -38,6 +38,7 @@ class Builder:
         self.index_names: set[str] = set()
         self.vector_ready = False
         self.where = ""
+        self.stem = ""  # file stem of the entry being folded
         # table/enum name -> the entries of modification actions naming it
         self.changes: dict[str, list[Migration]] = {}
 
@@ -64,6 +65,10 @@ class Builder:
         """Fold one entry's actions into the project."""
         from .actions import ACTIONS, kind_of
 
+        self.stem = m.stem
+        if m.upgrade:
+            upgrade.fold(self, m)
+            return
         if not m.synced:  # a synced entry is verbatim SQL: the model does not see it
             actions = self.raw[m.position].get("actions") or []
             for i, action in enumerate(actions):
@@ -240,16 +245,22 @@ class Builder:
         if explicit is not None:
             name = self.ident(explicit, "index name")
         else:
-            name = f"idx_{table}_{'_'.join(columns)}"
-            if len(name) > names.MAX_IDENTIFIER_BYTES:
-                digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-                name = f"{name[: names.MAX_IDENTIFIER_BYTES - 9]}_{digest}"
+            name = self.derived_index_name(table, columns)
         if name in self.index_names:
             self.fail(
                 f"an index named '{name}' already exists",
                 "give this index another `name`, or drop the duplicate",
             )
         self.index_names.add(name)
+        return name
+
+    @staticmethod
+    def derived_index_name(table: str, columns: tuple[str, ...]) -> str:
+        """``idx_<table>_<columns>``, cut with a digest to PostgreSQL's identifier limit."""
+        name = f"idx_{table}_{'_'.join(columns)}"
+        if len(name) > names.MAX_IDENTIFIER_BYTES:
+            digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+            name = f"{name[: names.MAX_IDENTIFIER_BYTES - 9]}_{digest}"
         return name
 
     def model_name(self, table: str, explicit: Any = None) -> str:
@@ -465,7 +476,7 @@ class Builder:
                 "table that is not a tenant table",
             )
         if table.tenant and target.tenant:
-            col.references = dataclasses.replace(fk, org_scoped=True)
+            col.references = dataclasses.replace(fk, org_scoped=True, created_in=self.stem)
         return col
 
     def ensure_vector(self, m: Migration, columns: list[Column]) -> None:
@@ -576,7 +587,7 @@ class Builder:
         from .actions import MODIFYING_KINDS, kind_of
 
         for m in self.entries:
-            if m.synced:
+            if m.synced or m.upgrade:
                 continue
             for action in self.raw[m.position].get("actions") or []:
                 if not isinstance(action, Mapping):

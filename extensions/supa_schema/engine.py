@@ -49,6 +49,8 @@ def _split_and_number(entries: list[Migration]) -> list[Migration]:
     """
     files: list[Migration] = []
     for m in entries:
+        if m.upgrade and not m.operations:
+            continue  # nothing of this range changes (its number stays unused)
         parts = split(m.operations)
         for i, ops in enumerate(parts):
             part = m if i == 0 else dataclasses.replace(m, name=f"{m.name}_{i + 1}", part=i + 1)

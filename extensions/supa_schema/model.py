@@ -132,6 +132,9 @@ class ForeignKey:
     # Tenant tables start with org_id, so both sides list their columns in table
     # order too (drizzle-kit reads a foreign key's columns in that order).
     org_scoped: bool = False
+    # The migration that made the key organization-scoped: a template upgrade
+    # re-creates the key in a file that runs after it (``upgrade.py``).
+    created_in: str = field(default="", compare=False)
 
     @property
     def target_sql(self) -> str:

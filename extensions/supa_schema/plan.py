@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .literals import Default
-from .model import Column, ColumnType, Enum, ForeignKey, Index, Table
+from .model import Column, ColumnType, Enum, ForeignKey, Index, Policy, Table
 
 
 @dataclass(frozen=True)
@@ -344,6 +344,77 @@ class RenameEnumValue:
         return RenameEnumValue(self.enum, self.new, self.old)
 
 
+# A template upgrade brings tables made by an older version of the template to
+# what this version creates (see ``upgrade.py``). Its steps are not undone: the
+# older version's database is what a backup restores.
+UPGRADE_IS_FINAL = "a template upgrade is not undone (restore the database from a backup)"
+
+
+@dataclass(frozen=True)
+class AddOrgKey:
+    """``unique (org_id, id)``: what organization-scoped foreign keys point at."""
+
+    table: str
+    name: str
+    kind: str = "add_org_key"
+
+    def inverse(self) -> Irreversible:
+        return Irreversible(UPGRADE_IS_FINAL)
+
+
+@dataclass(frozen=True)
+class AddLinkOrgId:
+    """``org_id`` on a link between tenant tables, filled from the row it links from
+    (``source``, through ``column``) for existing links and by a trigger for new ones."""
+
+    table: str
+    source: str
+    column: str
+    kind: str = "add_link_org_id"
+
+    def inverse(self) -> Irreversible:
+        return Irreversible(UPGRADE_IS_FINAL)
+
+
+@dataclass(frozen=True)
+class AddSoftDeleteTrigger:
+    """The trigger that turns a signed-in user's delete into marking the row deleted."""
+
+    table: str
+    keys: tuple[str, ...]
+    kind: str = "add_soft_delete_trigger"
+
+    def inverse(self) -> Irreversible:
+        return Irreversible(UPGRADE_IS_FINAL)
+
+
+@dataclass(frozen=True)
+class ReplacePolicies:
+    """Every policy of a table dropped (by its name) and created as this version writes it."""
+
+    table: str
+    policies: tuple[Policy, ...]
+    kind: str = "replace_policies"
+
+    def inverse(self) -> Irreversible:
+        return Irreversible(UPGRADE_IS_FINAL)
+
+
+@dataclass(frozen=True)
+class ScopeForeignKey:
+    """A foreign key made organization-scoped, ``(org_id, column) -> (org_id, id)``,
+    with its index on the same columns (``old_index``, on the column alone, goes)."""
+
+    table: str
+    fk: ForeignKey
+    old_index: str | None
+    index: Index | None
+    kind: str = "scope_foreign_key"
+
+    def inverse(self) -> Irreversible:
+        return Irreversible(UPGRADE_IS_FINAL)
+
+
 # Kinds that change a table that may already hold rows: their migration starts
 # with `set lock_timeout`.
 MODIFYING = frozenset(
@@ -362,6 +433,11 @@ MODIFYING = frozenset(
         "drop_unique_key",
         "add_enum_value",
         "rename_enum_value",
+        "add_org_key",
+        "add_link_org_id",
+        "add_soft_delete_trigger",
+        "replace_policies",
+        "scope_foreign_key",
     }
 )
 
@@ -390,6 +466,11 @@ Operation = (
     | DropUniqueKey
     | AddEnumValue
     | RenameEnumValue
+    | AddOrgKey
+    | AddLinkOrgId
+    | AddSoftDeleteTrigger
+    | ReplacePolicies
+    | ScopeForeignKey
 )
 
 
@@ -413,6 +494,9 @@ class Migration:
     # builds) spans several files: part 1 keeps the entry's name, the others
     # add `_2`, `_3`... and take the next numbers of the owner's range.
     part: int = 1
+    # A template upgrade (``upgrade.py``): the format this entry brings the
+    # tables of its range to; the engine adds it, the answers never name it.
+    upgrade: int = 0
 
     @property
     def concurrent(self) -> bool:
@@ -457,6 +541,8 @@ class Migration:
 
     @property
     def label(self) -> str:
+        if self.upgrade:
+            return f"the template upgrade ({self.stem})"
         return f"migrations[{self.position}] '{self.name}' ({self.stem})"
 
 

@@ -21,6 +21,8 @@ class Project:
     enums: dict[str, Enum] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
     migrations: list[Migration] = field(default_factory=list)  # file-name order
+    # Where a template upgrade happened (the answers' ``format_upgrades``, see upgrade.py).
+    format_upgrades: list = field(default_factory=list)
 
     def workspace(self, name: str) -> Workspace | None:
         return self.workspaces.get(name)

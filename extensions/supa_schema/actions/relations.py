@@ -122,14 +122,14 @@ def many_to_many(b: Builder, src: Table, dst: Table, name, inverse, action, m: M
             uid,
             False,
             primary_key=True,
-            references=ForeignKey(left, src.name, "cascade", org_scoped=scoped),
+            references=ForeignKey(left, src.name, "cascade", org_scoped=scoped, created_in=m.stem),
         ),
         Column(
             right,
             uid,
             False,
             primary_key=True,
-            references=ForeignKey(right, dst.name, "cascade", org_scoped=scoped),
+            references=ForeignKey(right, dst.name, "cascade", org_scoped=scoped, created_in=m.stem),
         ),
         Column(
             "created_at",

@@ -505,7 +505,7 @@ def sync(workspace: OnlyWorkspace = None, repo: Repo = HERE, data_file: SyncTo =
         apply.apply_changelog(repo, migrations, data_file)
     except apply.UpdateError as err:
         fail(str(err))
-    stems = {m.position: m.stem for m in synced.migrations}
+    stems = {m.position: m.stem for m in synced.migrations if m.part == 1 and not m.upgrade}
     for pos in range(len(recorded), len(migrations)):
         say(
             f"[green]synced[/green] {migrations[pos]['synced_from']} -> "
