@@ -51,7 +51,16 @@ def _engine():
 
 
 ENGINE = _engine()
-from supa_schema import history, literals, names, pylayout, rslayout, samples, tslayout  # noqa: E402  (imported above)
+from supa_schema import (  # noqa: E402  (imported above)
+    history,
+    literals,
+    names,
+    pylayout,
+    rslayout,
+    samples,
+    tslayout,
+    upgrade,
+)
 
 ANSWER_KEYS = (
     "project_name",
@@ -74,10 +83,9 @@ _cache: list[tuple[tuple, Any]] = []
 
 def project_for(answers: dict[str, Any]):
     """The engine's Project for these answers (memoised)."""
-    if answers.get("format_upgrades") is None:
-        detected = _format_upgrades(answers)
-        if detected:
-            answers = {**answers, "format_upgrades": detected}
+    detected = _format_upgrades(answers)
+    if detected:
+        answers = {**answers, "format_upgrades": detected}
     values = tuple(answers.get(k) for k in ANSWER_KEYS)
     for known, project in _cache:
         if all(a is b for a, b in zip(known, values, strict=True)):
@@ -93,7 +101,10 @@ def project_for(answers: dict[str, Any]):
     return project
 
 
-# The first version whose migrations have tenant isolation (format 2) added this file.
+# The migration format a template version writes is in this file of its tree; the
+# versions before the file existed wrote format 2 if they had tenant isolation
+# (the first version with it added the second file), format 1 otherwise.
+FORMAT_FILE = "migration-format"
 FORMAT_2_MARKER = (
     "template/supabase/tests/{% if supa.multi_tenant %}organizations_rls.test.sql{% endif %}.jinja"
 )
@@ -119,14 +130,29 @@ def _format_upgrades(answers: dict[str, Any]) -> list | None:
         _detected[key] = None
         recorded = _recorded_answers(answers) or {}
         commit = recorded.get("_commit")
-        if (
-            commit
-            and "format_upgrades" not in recorded
-            and _git(src, "cat-file", "-e", f"{commit}^{{commit}}")
-            and not _git(src, "cat-file", "-e", f"{commit}:{FORMAT_2_MARKER}")
-        ):
-            _detected[key] = [{"format": 2, "after": len(recorded.get("migrations") or [])}]
+        before = _format_at(src, str(commit)) if commit else None
+        if before is not None:
+            known = list(recorded.get("format_upgrades") or [])
+            listed = {u.get("format") for u in known if isinstance(u, dict)}
+            after = len(recorded.get("migrations") or [])
+            newer = [f for f in upgrade.FORMATS if f > before and f not in listed]
+            if newer:
+                _detected[key] = known + [{"format": f, "after": after} for f in newer]
     return _detected[key]
+
+
+def _format_at(src: Any, commit: str) -> int | None:
+    """The migration format the template wrote at ``commit`` (None: not in its history)."""
+    if not _git(src, "cat-file", "-e", f"{commit}^{{commit}}"):
+        return None
+    import subprocess
+
+    shown = subprocess.run(
+        ["git", "show", f"{commit}:{FORMAT_FILE}"], cwd=str(src), capture_output=True, text=True
+    )
+    if shown.returncode == 0 and shown.stdout.strip().isdigit():
+        return int(shown.stdout.strip())
+    return 2 if _git(src, "cat-file", "-e", f"{commit}:{FORMAT_2_MARKER}") else 1
 
 
 def _git(cwd: Any, *args: str) -> bool:

@@ -802,7 +802,8 @@ def upgraded(after, *entries):
             "multi_tenant": True,
             "languages": ["typescript", "python", "rust"],
             "migrations": list(entries),
-            "format_upgrades": [{"format": 2, "after": after}],
+            # A repo made before tenant isolation: both later formats start at `after`.
+            "format_upgrades": [{"format": 2, "after": after}, {"format": 3, "after": after}],
         }
     )
 
@@ -868,7 +869,7 @@ def test_a_key_added_by_a_later_range_is_upgraded_in_that_range():
 
 
 def test_a_link_between_tenant_tables_gets_org_id_from_its_left_row():
-    link = {"relation": "many_to_many", "from": "orders", "to": "tags"}
+    link = {"relation": "many-to-many", "from": "orders", "to": "tags"}
     project = upgraded(1, entry("first", "python", ORDERS, {"table": "tags", "tenant": True}, link))
     ops = project.migrations[1].operations
     add = next(op for op in ops if op.kind == "add_link_org_id")
@@ -880,10 +881,12 @@ def test_a_link_between_tenant_tables_gets_org_id_from_its_left_row():
     "value, problem",
     [
         ({"format": 2, "after": 1}, "must be a list"),
-        ([{"format": 3, "after": 0}], "unknown format 3"),
+        ([{"format": 4, "after": 0}], "unknown or repeated format 4"),
+        ([{"format": 2, "after": 0}, {"format": 2, "after": 0}], "unknown or repeated format 2"),
+        ([{"format": 3, "after": 0}, {"format": 2, "after": 1}], "listed in order"),
         ([{"format": 2, "after": 5}], "`after` must be a number of changelog entries (0 to 1)"),
         ([{"format": 2, "after": True}], "`after` must be a number"),
-        ([{"format": 2}], "must be a list with one entry"),
+        ([{"format": 2}], "must be a list of entries"),
     ],
 )
 def test_a_damaged_format_upgrades_record_is_refused(value, problem):
@@ -892,3 +895,73 @@ def test_a_damaged_format_upgrades_record_is_refused(value, problem):
             {**BASE, "migrations": [entry("first", "python", PRODUCTS)], "format_upgrades": value}
         )
     assert "format_upgrades" in str(err.value) and problem in str(err.value), str(err.value)
+
+
+def test_the_template_names_the_migration_format_the_engine_writes():
+    from pathlib import Path
+
+    from supa_schema import upgrade
+
+    root = Path(__file__).resolve().parent.parent
+    assert (root / "migration-format").read_text() == f"{upgrade.FORMAT}\n"
+
+
+# ------------------------------------------------------------------ live-safe additions
+
+CUSTOMERS = {"table": "customers", "tenant": True, "columns": [{"name": "name", "type": "text"}]}
+ADDITIONS = [
+    {"column": "owner_id", "table": "orders", "type": "uuid", "references": "customers"},
+    {"column": "code", "table": "orders", "type": "text", "unique": True},
+    {"index": {"table": "orders", "columns": ["note"]}},
+]
+
+
+def two_weeks(formats=None):
+    answers = {
+        **BASE,
+        "multi_tenant": True,
+        "languages": ["python"],
+        "migrations": [
+            entry("first", "python", ORDERS, CUSTOMERS),
+            entry("second", "python", *ADDITIONS),
+        ],
+    }
+    if formats is not None:
+        answers["format_upgrades"] = formats
+    return build(answers)
+
+
+def test_additions_to_a_table_with_rows_are_live_safe():
+    files = [(m.stem, [op.kind for op in m.operations]) for m in two_weeks().migrations]
+    assert files[1:] == [
+        ("00202_python_second", ["add_column", "add_foreign_key"]),
+        ("00203_python_second_2", ["create_index"]),
+        ("00204_python_second_3", ["validate_foreign_key", "add_column"]),
+        ("00205_python_second_4", ["create_index"]),
+        ("00206_python_second_5", ["add_unique_key"]),
+        ("00207_python_second_6", ["create_index"]),
+    ]
+    second = two_weeks().migrations[1]
+    assert second.modifies and second.operations[0].live
+    assert second.operations[1].fk.columns == ("org_id", "owner_id")
+
+
+def test_additions_in_the_entry_that_creates_the_table_stay_plain():
+    project = build(
+        {
+            **BASE,
+            "multi_tenant": True,
+            "languages": ["python"],
+            "migrations": [entry("first", "python", ORDERS, CUSTOMERS, *ADDITIONS)],
+        }
+    )
+    (only,) = project.migrations
+    assert [op.kind for op in only.operations][-3:] == ["add_column", "add_column", "create_index"]
+    assert not only.operations[-1].concurrently and not only.modifies
+
+
+def test_entries_an_older_version_wrote_keep_their_plain_additions():
+    project = two_weeks([{"format": 3, "after": 2}])
+    assert [m.stem for m in project.migrations] == ["00201_python_first", "00202_python_second"]
+    kinds = [op.kind for op in project.migrations[1].operations]
+    assert kinds == ["add_column", "add_column", "create_index"]

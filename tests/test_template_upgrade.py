@@ -155,7 +155,7 @@ def test_a_pre_isolation_repo_upgrades_to_the_catalog_of_a_fresh_repo(
     added = sorted(n for n in set(after) - set(before) if n.startswith("supabase/migrations/"))
     assert added == EXPECTED_NEW_MIGRATIONS
     recorded = yaml.safe_load(after[".copier-answers.yml"])
-    assert recorded["format_upgrades"] == [{"format": 2, "after": 4}]
+    assert recorded["format_upgrades"] == [{"format": 2, "after": 4}, {"format": 3, "after": 4}]
 
     # As a user deploys it: 00002 sorts before files that already ran.
     pushed = supabase_cli(repo, "db", "push", "--db-url", url, "--include-all", "--yes")
@@ -245,8 +245,66 @@ def test_entries_after_an_upgrade_follow_it_in_every_range(template, old_answers
     assert "foreign key (org_id, order_id) references public.orders (org_id, id)" in sql
     # The upgrade is recorded once and for all: later updates keep it.
     recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
-    assert recorded["format_upgrades"] == [{"format": 2, "after": 4}]
+    assert recorded["format_upgrades"] == [{"format": 2, "after": 4}, {"format": 3, "after": 4}]
     uri = pg.create_database("upgrade_then_entry")
     database.apply_migrations(uri, repo)
     # The CLI's fast path renders the same tree as `copier update`.
     assert snapshot(fast) == snapshot(repo)
+
+
+# The last commit whose migrations are format 2: tenant isolation, but columns and
+# indexes added to existing tables in one plain transaction.
+FORMAT_2 = "4514bdc"
+
+
+def test_a_format_2_repo_keeps_its_files_and_writes_later_additions_live_safe(
+    template, pg, tmp_path
+):
+    answers = tmp_path / "saas.yml"
+    answers.write_text(git(template, "show", f"{FORMAT_2}:examples/saas.yml"))
+    repo = tmp_path / "repo"
+    copier(
+        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", FORMAT_2,
+        "--data-file", str(answers), str(template), str(repo),
+    )  # fmt: skip
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "format 2")
+    before = migration_files(snapshot(repo))
+    recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    recorded["migrations"].append(
+        {
+            "name": "index_skus",
+            "workspace": "rust",
+            "actions": [{"index": {"table": "orders", "columns": ["status"]}}],
+        }
+    )
+    data = tmp_path / "answers.yml"
+    data.write_text(yaml.safe_dump({"migrations": recorded["migrations"]}, sort_keys=False))
+    copier(
+        "update", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD",
+        "--data-file", str(data), cwd=repo,
+    )  # fmt: skip
+    after = migration_files(snapshot(repo))
+    assert {name: after[name] for name in before} == before
+    added = sorted(n for n in set(after) - set(before) if n.startswith("supabase/"))
+    assert added == ["supabase/migrations/00302_rust_index_skus.sql"]
+    sql = after[added[0]].decode()
+    assert sql.startswith("-- 00302_rust_index_skus") and "-- no-transaction" not in sql
+    assert "create index concurrently idx_orders_status on public.orders" in sql
+    assert "\nset lock_timeout = '5s';\n" in sql
+    rust_copy = after["apps/rust/migrations/00302_index_skus.sql"].decode()
+    assert rust_copy.startswith("-- no-transaction\n")
+    recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    assert recorded["format_upgrades"] == [{"format": 3, "after": 4}]
+
+    # A fresh copy with the recorded answers writes the first entries as format 2
+    # did, byte for byte, so `copier recopy` and the CLI agree with the files.
+    fresh = tmp_path / "fresh"
+    copier(
+        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD",
+        "--data-file", str(repo / ".copier-answers.yml"), str(template), str(fresh),
+    )  # fmt: skip
+    assert migration_files(snapshot(fresh)) == after
+    uri = pg.create_database("format_2_then_3")
+    database.apply_migrations(uri, repo)

@@ -73,8 +73,9 @@ def entries(answers: Mapping[str, Any], project: Project) -> tuple[list[Migratio
         raise SchemaError("migrations", "must be a YAML list of entries, not a string")
     if not isinstance(raw, list):
         raise SchemaError("migrations", "must be a list of entries (name, workspace, actions)")
-    upgrade_after = upgrade.parse(answers.get("format_upgrades"), len(raw))
-    project.format_upgrades = [] if upgrade_after is None else answers["format_upgrades"]
+    project.formats = upgrade.parse(answers.get("format_upgrades"), len(raw))
+    project.format_upgrades = answers["format_upgrades"] if project.formats else []
+    upgrade_after = project.formats.get(upgrade.TENANT_ISOLATION)
     counts: dict[str, int] = {}
     seen_names: dict[str, int] = {}
     synced_paths: dict[str, int] = {}
@@ -87,7 +88,14 @@ def entries(answers: Mapping[str, Any], project: Project) -> tuple[list[Migratio
             counts[ws] = counts.get(ws, 0) + 1
             number = space.kind.range_start + counts[ws]
             found.append(
-                Migration(pos, upgrade.NAME, ws, space.kind.prefix, number, upgrade=upgrade.FORMAT)
+                Migration(
+                    pos,
+                    upgrade.NAME,
+                    ws,
+                    space.kind.prefix,
+                    number,
+                    upgrade=upgrade.TENANT_ISOLATION,
+                )
             )
 
     pos = 0

@@ -16,7 +16,17 @@ from typing import Any, NoReturn
 from . import literals, names, rls, upgrade
 from .errors import SchemaError
 from .model import Column, ColumnType, ForeignKey, Index, RelationEnd, Table
-from .plan import AddEnumValue, CreateExtension, Migration, split
+from .plan import (
+    AddColumn,
+    AddEnumValue,
+    AddForeignKey,
+    AddUniqueKey,
+    CreateExtension,
+    CreateIndex,
+    Migration,
+    ValidateForeignKey,
+    split,
+)
 from .project import Project
 from .types import ALIASES, TYPES
 from .vocabulary import ON_DELETE, RESERVED_MODELS, VECTOR_OPS
@@ -448,6 +458,36 @@ class Builder:
         if column.py in taken:
             self.fail(f"column '{column.name}' clashes with '{column.py}' on model '{table.model}'")
         table.columns.append(column)
+
+    def live(self, table: Table, m: Migration) -> bool:
+        """True when ``m`` changes ``table`` as a table that may hold rows: it was made
+        by an earlier entry, and ``m`` is written in a format with live-safe SQL."""
+        return (
+            table.created_in != m.stem and upgrade.format_of(m.position, self.project.formats) >= 3
+        )
+
+    def column_ops(self, table: Table, col: Column, index: Index | None, m: Migration) -> list:
+        """The steps that add ``col`` (with its keys and index) to ``table``.
+
+        On a table that may hold rows, a key never blocks writes while it checks
+        them: the foreign key is added ``not valid`` and validated in a later file,
+        indexes are built concurrently in files of their own, and the unique key
+        is added using its index."""
+        if not self.live(table, m):
+            return [AddColumn(table.name, col, index)]
+        bare = dataclasses.replace(col, unique=False, references=None)
+        ops: list = [AddColumn(table.name, bare, live=True)]
+        if col.references is not None:
+            ops.append(AddForeignKey(table.name, col.references))
+        if index is not None:
+            ops.append(CreateIndex(index, concurrently=True))
+        if col.unique:
+            key = table.key_name(col.name)
+            ops.append(CreateIndex(Index(key, table.name, (col.name,), True), concurrently=True))
+            ops.append(AddUniqueKey(table.name, col.name, key))
+        if col.references is not None:
+            ops.append(ValidateForeignKey(table.name, col.references.name_in(table.name)))
+        return ops
 
     def fk_index(self, table: Table, column: str) -> Index:
         """The index a foreign key needs: its columns, in the constraint's order."""

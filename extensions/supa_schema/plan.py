@@ -56,6 +56,8 @@ class AddColumn:
     table: str
     column: Column
     index: Index | None = None  # foreign keys get an index
+    # On a table that may hold rows (keys and index come as steps of their own).
+    live: bool = False
     kind: str = "add_column"
 
     @property
@@ -344,6 +346,49 @@ class RenameEnumValue:
         return RenameEnumValue(self.enum, self.new, self.old)
 
 
+@dataclass(frozen=True)
+class AddForeignKey:
+    """``add constraint ... foreign key ... not valid`` on a table that may hold rows:
+    it checks new rows at once; ``ValidateForeignKey`` checks the old ones later."""
+
+    table: str
+    fk: ForeignKey
+    kind: str = "add_foreign_key"
+
+    def inverse(self) -> DropForeignKey:
+        return DropForeignKey(self.table, self.fk)
+
+
+@dataclass(frozen=True)
+class DropForeignKey:
+    """``drop constraint`` of a foreign key."""
+
+    table: str
+    fk: ForeignKey
+    kind: str = "drop_foreign_key"
+
+    def inverse(self) -> AddForeignKey:
+        return AddForeignKey(self.table, self.fk)
+
+
+@dataclass(frozen=True)
+class ValidateForeignKey:
+    """``validate constraint``: scans existing rows under a lock that lets reads and
+    writes go on, in a transaction after the one that added the key."""
+
+    table: str
+    name: str
+    kind: str = "validate_foreign_key"
+
+    @property
+    def new_file(self) -> bool:
+        return True
+
+    def inverse(self) -> ValidateForeignKey:
+        # Undone with the key itself: validating a valid key is a no-op.
+        return self
+
+
 # A template upgrade brings tables made by an older version of the template to
 # what this version creates (see ``upgrade.py``). Its steps are not undone: the
 # older version's database is what a backup restores.
@@ -433,6 +478,9 @@ MODIFYING = frozenset(
         "drop_unique_key",
         "add_enum_value",
         "rename_enum_value",
+        "add_foreign_key",
+        "drop_foreign_key",
+        "validate_foreign_key",
         "add_org_key",
         "add_link_org_id",
         "add_soft_delete_trigger",
@@ -466,6 +514,9 @@ Operation = (
     | DropUniqueKey
     | AddEnumValue
     | RenameEnumValue
+    | AddForeignKey
+    | DropForeignKey
+    | ValidateForeignKey
     | AddOrgKey
     | AddLinkOrgId
     | AddSoftDeleteTrigger
@@ -518,7 +569,7 @@ class Migration:
     @property
     def modifies(self) -> bool:
         """True when a step changes a table that may hold rows (lock timeout first)."""
-        return any(op.kind in MODIFYING for op in self.operations)
+        return any(op.kind in MODIFYING or getattr(op, "live", False) for op in self.operations)
 
     @property
     def synced(self) -> bool:

@@ -23,6 +23,14 @@ class Project:
     migrations: list[Migration] = field(default_factory=list)  # file-name order
     # Where a template upgrade happened (the answers' ``format_upgrades``, see upgrade.py).
     format_upgrades: list = field(default_factory=list)
+    formats: dict[int, int] = field(default_factory=dict)  # format -> first entry in it
+
+    @property
+    def upgrades_tenant_isolation(self) -> bool:
+        """True when the first migrations predate tenant isolation (see upgrade.py)."""
+        from .upgrade import TENANT_ISOLATION
+
+        return TENANT_ISOLATION in self.formats
 
     def workspace(self, name: str) -> Workspace | None:
         return self.workspaces.get(name)

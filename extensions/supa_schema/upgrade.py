@@ -34,38 +34,58 @@ from .plan import (
 if TYPE_CHECKING:
     from .builder import Builder
 
-FORMAT = 2  # the migration format this version of the template writes
-NAME = f"upgrade_to_format_{FORMAT}"
+FORMAT = 3  # the migration format this version of the template writes
+TENANT_ISOLATION = 2  # the format whose upgrade has SQL of its own
+NAME = f"upgrade_to_format_{TENANT_ISOLATION}"
+# Format 3 writes entries that change tables holding rows live-safe (indexes built
+# concurrently, foreign keys added `not valid` then validated); the SQL of entries
+# written before it stays as it was, so it has no upgrade file.
+LIVE_SAFE = 3
+FORMATS = (TENANT_ISOLATION, LIVE_SAFE)
 
 
-def parse(raw: Any, entries: int) -> int | None:
-    """The changelog position after which the format upgrade runs (None: no upgrade).
+def parse(raw: Any, entries: int) -> dict[int, int]:
+    """``{format: position}``: the changelog position from which each recorded format
+    applies (formats not recorded apply to every entry).
 
     ``raw`` is the answers' ``format_upgrades``; ``entries`` the changelog's length.
     """
-    if raw in (None, []):
-        return None
+    if raw is None:
+        return {}
     where = "format_upgrades"
-    if (
-        not isinstance(raw, list)
-        or len(raw) != 1
-        or not isinstance(raw[0], Mapping)
-        or set(raw[0]) != {"format", "after"}
+    hint = "the template writes this key when it upgrades a repo: restore it from git"
+    if not isinstance(raw, list) or not all(
+        isinstance(u, Mapping) and set(u) == {"format", "after"} for u in raw
     ):
         raise SchemaError(
-            where,
-            f"must be a list with one entry {{format: {FORMAT}, after: N}}; got {raw!r}",
-            "the template writes this key when it upgrades a repo: restore it from git",
+            where, f"must be a list of entries {{format: N, after: N}}; got {raw!r}", hint
         )
-    fmt, after = raw[0]["format"], raw[0]["after"]
-    if fmt != FORMAT:
-        raise SchemaError(where, f"unknown format {fmt!r}", f"this template writes format {FORMAT}")
-    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= entries:
-        raise SchemaError(
-            where,
-            f"`after` must be a number of changelog entries (0 to {entries}), got {after!r}",
-        )
-    return after
+    found: dict[int, int] = {}
+    for u in raw:
+        fmt, after = u["format"], u["after"]
+        if fmt not in FORMATS or fmt in found:
+            raise SchemaError(
+                where,
+                f"unknown or repeated format {fmt!r}",
+                f"formats are {', '.join(map(str, FORMATS))}, each at most once",
+            )
+        if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= entries:
+            raise SchemaError(
+                where,
+                f"`after` must be a number of changelog entries (0 to {entries}), got {after!r}",
+            )
+        found[fmt] = after
+    if list(found) != sorted(found) or list(found.values()) != sorted(found.values()):
+        raise SchemaError(where, "formats must be listed in order, each no earlier than the last")
+    return found
+
+
+def format_of(position: int, upgrades: Mapping[int, int]) -> int:
+    """The format of the entry at ``position``: the newest one that applies to it."""
+    for fmt in reversed(FORMATS):
+        if fmt not in upgrades or position >= upgrades[fmt]:
+            return fmt
+    return 1
 
 
 def _range_of(stem: str) -> int:

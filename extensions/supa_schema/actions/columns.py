@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ..plan import AddColumn, Migration
+from ..plan import Migration
 
 if TYPE_CHECKING:
     from ..builder import Builder
@@ -25,4 +25,4 @@ def apply(b: Builder, action: Mapping, m: Migration) -> None:
         b.add_ref_relation(table, col)
         b.check_relation_names(table)
     b.ensure_vector(m, [col])
-    m.operations.append(AddColumn(table.name, col, index))
+    m.operations.extend(b.column_ops(table, col, index, m))

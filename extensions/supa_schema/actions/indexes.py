@@ -24,4 +24,4 @@ def apply(b: Builder, action: Mapping, m: Migration) -> None:
     b.where = f"{m.label}, index on '{table.name}'"
     index = b.make_index(raw, table)
     table.indexes.append(index)
-    m.operations.append(CreateIndex(index))
+    m.operations.append(CreateIndex(index, concurrently=b.live(table, m)))

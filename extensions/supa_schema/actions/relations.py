@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from .. import literals, names, rls
 from ..model import Column, ColumnType, ForeignKey, RelationEnd, Table
-from ..plan import AddColumn, CreateTable, Migration
+from ..plan import CreateTable, Migration
 from ..vocabulary import RELATION_KINDS, RESERVED_TABLES
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def apply(b: Builder, action: Mapping, m: Migration) -> None:
     one.relations.append(RelationEnd(back, "many", many.name, attr, col_name))
     b.check_relation_names(many)
     b.check_relation_names(one)
-    m.operations.append(AddColumn(many.name, col, index))
+    m.operations.extend(b.column_ops(many, col, index, m))
 
 
 def many_to_many(b: Builder, src: Table, dst: Table, name, inverse, action, m: Migration) -> None:
