@@ -298,6 +298,18 @@ MODIFY_BAD = {
         change({"alter_column": "notes", "table": "projects", "required": True}),
         "give a `default`",
     ),
+    "required on a unique column backfills one value into every null": (
+        change(
+            {
+                "alter_column": "notes",
+                "table": "projects",
+                "required": True,
+                "default": "n/a",
+                "unique": True,
+            }
+        ),
+        "two rows with nulls would then clash",
+    ),
     "drop a column that does not exist": (
         change({"drop_column": "colour", "table": "projects"}),
         "has no column 'colour'",
@@ -761,18 +773,15 @@ def test_messages_name_the_final_file_of_an_entry_after_a_split_one():
 
 
 def test_entries_of_one_workspace_after_a_split_entry_may_change_the_same_table():
-    split_in_four = {  # the check, its validation, a concurrent index, the key
-        "alter_column": "notes",
-        "table": "projects",
-        "unique": True,
-        "required": True,
-        "default": "",
-    }
+    split_in_four = [  # the check, its validation, a concurrent index, the key
+        {"alter_column": "notes", "table": "projects", "required": True, "default": ""},
+        {"alter_column": "title", "table": "projects", "unique": True},
+    ]
     answers = {
         **copy.deepcopy(BASE),
         "multi_tenant": True,
         "migrations": [
-            *change(split_in_four),
+            *change(*split_in_four),
             entry("then", "python", {"rename_column": "title", "table": "projects", "to": "t"}),
             entry("next", "python", {"rename_column": "notes", "table": "projects", "to": "memo"}),
         ],

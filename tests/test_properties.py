@@ -483,7 +483,12 @@ class State:
         if "required" in changes:
             if c.required:
                 action["required"] = c.required = False
-            elif c.default is not None or self.default_st(c) is not None:
+            elif (
+                not c.unique
+                and "unique" not in changes
+                and (c.default is not None or self.default_st(c) is not None)
+            ):
+                # (a unique column is never backfilled: every null would get one value)
                 if c.default is None:
                     action["default"] = c.default = draw(self.default_st(c))
                 action["required"] = c.required = True

@@ -90,6 +90,15 @@ def apply(b: Builder, action: Mapping, m: Migration) -> None:
         elif not unique and new.unique:
             ops.append(DropUniqueKey(table.name, col.name, key))
         new = dataclasses.replace(new, unique=unique)
+    backfill = next((op.backfill for op in ops if isinstance(op, AddNotNullCheck)), None)
+    if backfill is not None and new.unique and backfill.sql != "gen_random_uuid()":
+        # Every null gets the same value, so two null rows would break the key.
+        b.fail(
+            f"'{col.name}' is unique, and `required: true` would set every null to "
+            f"{backfill.sql}: two rows with nulls would then clash",
+            "set the nulls to distinct values first (a migration of your own, recorded "
+            "with `supa-schema sync`), then make the column required",
+        )
     if not ops:
         b.fail(
             f"'{table.name}.{col.name}' already is what this action asks for: nothing to change",
