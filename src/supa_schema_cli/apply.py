@@ -613,6 +613,53 @@ def _data_file_text(path: Path, migrations: list[Any]) -> str:
 
 
 @_keeps_callers_engine
+@_keeps_callers_engine
+def carry_renamed_edits(repo: Path) -> list[str]:
+    """After a plain ``copier update``: the hand edits of a renamed table's files move
+    into the files of its new name (Copier deletes the old file, edits and all, and
+    writes the new one as the template renders it). Returns the files merged into.
+
+    The edits are the committed old file against the template's render of it at the
+    recorded (pre-update) commit; they are merged three ways into the new file,
+    like ``apply_changelog`` does. A no-op outside a git repo or without renames.
+    """
+    repo = repo.resolve()
+    head = _git("show", f"HEAD:{ANSWERS_FILE}", cwd=repo)
+    if head.returncode != 0:
+        return []
+    recorded = load_yaml(head.stdout.decode())
+    if not isinstance(recorded, dict):
+        return []
+    migrations = load_answers(repo).get("migrations") or []
+    try:
+        planned = plan_update(repo, migrations, recorded)
+    except UpdateError:
+        return []
+    if planned is None or not planned[2].renamed:
+        return []
+    renderer, old_migrations, wanted = planned
+    skip = frozenset({ANSWERS_FILE})
+    old_tables: dict[str, tuple[str, str]] = {}
+    new_tables: dict[str, tuple[str, str]] = {}
+    old_files = renderer.files(old_migrations, wanted, skip, old_tables)
+    renderer.files(migrations, wanted, skip, new_tables)
+    by_table = {key: rel for rel, key in new_tables.items()}
+    carried = []
+    for rel, (source, table) in sorted(old_tables.items()):
+        new_rel = by_table.get((source, wanted.renamed.get(table, "")))
+        target = repo / new_rel if new_rel else None
+        # Copier runs tasks before it removes the old files: read the committed one.
+        if target is None or not target.is_file():
+            continue
+        shown = _git("show", f"HEAD:{rel}", cwd=repo)
+        if shown.returncode != 0 or shown.stdout == old_files[rel]:
+            continue  # not committed, or not edited
+        merged, _ = merge(shown.stdout, old_files[rel], target.read_bytes())
+        target.write_bytes(merged)
+        carried.append(str(new_rel))
+    return carried
+
+
 def copier_update(repo: Path, data: dict[str, Any], data_file: Path | None = None) -> Result:
     """The real `copier update` (other answers, another template version, no local template)."""
     from copier import run_update
