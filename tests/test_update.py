@@ -24,6 +24,8 @@ from support import (
     snapshot,
 )
 
+from supa_schema import build
+
 
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_update_adds_one_entry_and_keeps_everything_else(k, tmp_path, template_repo):
@@ -49,7 +51,10 @@ def test_update_adds_one_entry_and_keeps_everything_else(k, tmp_path, template_r
     entry = answers_with(k + 1)["migrations"][k]
     prefix = {"typescript": "001", "python": "002", "rust": "003"}[entry["workspace"]]
     new_sql = [a for a in added if a.startswith("supabase/migrations/")]
-    assert len(new_sql) == 1 and Path(new_sql[0]).name.startswith(prefix)
+    assert new_sql and all(Path(a).name.startswith(prefix) for a in new_sql)
+    # (an entry adding keys to a table with rows spans files: NAME, NAME_2, ...)
+    stems = [m.stem for m in build(answers_with(k + 1)).migrations if m.position == k]
+    assert new_sql == [f"supabase/migrations/{stem}.sql" for stem in stems]
     assert new_sql[0].endswith(f"_{entry['name']}.sql")
     # Hand edits survived without conflict markers.
     assert METHOD in after["apps/python/src/db/models/products.py"].decode()
