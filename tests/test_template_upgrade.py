@@ -308,3 +308,45 @@ def test_a_format_2_repo_keeps_its_files_and_writes_later_additions_live_safe(
     assert migration_files(snapshot(fresh)) == after
     uri = pg.create_database("format_2_then_3")
     database.apply_migrations(uri, repo)
+
+
+@pytest.mark.parametrize("example", ["blog", "embeddings"])
+def test_other_examples_upgrade_to_the_catalog_of_a_fresh_repo(template, example, pg, tmp_path):
+    """Single-tenant (blog: only the soft-delete trigger and policies change) and
+    vector tables (embeddings) upgrade too."""
+    answers = tmp_path / f"{example}.yml"
+    answers.write_text(git(template, "show", f"{FORMAT_1}:examples/{example}.yml"))
+    repo = tmp_path / "repo"
+    copier(
+        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", FORMAT_1,
+        "--data-file", str(answers), str(template), str(repo),
+    )  # fmt: skip
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "made by the older template")
+    live = pg.create_database(f"upgrade_{example}")
+    database.apply_migrations(live, repo)
+    before = migration_files(snapshot(repo))
+    copier("update", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD", cwd=repo)
+    after = migration_files(snapshot(repo))
+    assert {name: after[name] for name in before} == before
+    added = sorted(n for n in set(after) - set(before) if n.startswith("supabase/migrations/"))
+    assert added[0] == "supabase/migrations/00002_upgrade_core_functions.sql"
+    assert all("_upgrade_to_format_2.sql" in name for name in added[1:]) and added[1:]
+    with psycopg.connect(live, autocommit=True) as conn:
+        for name in added:
+            database.apply_file(conn, repo / name)
+    fresh = tmp_path / "fresh"
+    copier(
+        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD",
+        "--data-file", str(answers), str(template), str(fresh),
+    )  # fmt: skip
+    reference = pg.create_database(f"upgrade_{example}_reference")
+    database.apply_migrations(reference, fresh)
+    expected, got = catalog(reference), catalog(live)
+    for part in CATALOG:
+        assert got[part] == expected[part], (
+            part,
+            sorted(got[part] - expected[part]),
+            sorted(expected[part] - got[part]),
+        )
