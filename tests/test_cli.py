@@ -421,7 +421,7 @@ def test_cli_table_asks_the_standard_questions(tmp_path, saas_repo):
             }
         ],
     }
-    assert (repo / "supabase/migrations/00203_python_create_coupons.sql").is_file()
+    assert (repo / "supabase/migrations/00206_python_create_coupons.sql").is_file()
 
 
 def _saas_with(*entries: dict) -> dict:

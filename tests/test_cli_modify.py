@@ -241,7 +241,7 @@ def test_dry_run_prints_every_file_of_the_entry_and_writes_nothing(tmp_path, eve
     headers = [line for line in result.stdout.splitlines() if line.startswith("-- supabase/")]
     assert headers == [
         f"-- supabase/migrations/{n}_python_alter_events_estimate{part}.sql"
-        for n, part in (("00203", ""), ("00204", "_2"), ("00205", "_3"))
+        for n, part in (("00206", ""), ("00207", "_2"), ("00208", "_3"))
     ]
     assert "alter column estimate type bigint" in result.stdout
     assert "create unique index concurrently events_estimate_key" in result.stdout

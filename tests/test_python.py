@@ -128,13 +128,19 @@ def test_alembic_revisions_form_one_linear_chain_that_upgrades_a_database(render
     """Running the Python-owned revisions with `alembic upgrade` gives the same objects."""
     ws = workspace_dir(rendered("saas"), "python")
     versions = sorted((ws / "alembic" / "versions").glob("*.py"))
+    # add_sku adds a unique column and an index to a table with rows: the column,
+    # then each index built concurrently (its own revision), then the key.
     assert [v.name for v in versions] == [
         "00201_python_create_orders.py",
         "00202_python_add_sku.py",
+        "00203_python_add_sku_2.py",
+        "00204_python_add_sku_3.py",
+        "00205_python_add_sku_4.py",
     ]
     history = run([sys.executable, "-m", "alembic", "history"], ws, "postgresql://unused")
     assert history.returncode == 0, history.stderr
-    assert "00201 -> 00202 (head)" in history.stdout
+    assert "00204 -> 00205 (head)" in history.stdout
+    assert "00201 -> 00202" in history.stdout
     assert "<base> -> 00201" in history.stdout
     # Apply the migrations that sort before 00201 with Supabase's order, then alembic upgrade.
     from supa_schema_cli import database
