@@ -172,5 +172,8 @@ def check(
                 path,
                 {"DATABASE_URL": sqlx_url, "SQLX_OFFLINE": "false"},
             )
+        else:  # --no-typescript, --no-rust, or a workspace without its manifest
+            console.print(f"[yellow]{name}: not checked[/yellow]")
+            continue
         console.print(f"[green]{name}: agrees with the database[/green]")
     console.print("[green bold]check passed[/green bold]")
