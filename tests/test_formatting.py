@@ -124,9 +124,9 @@ def lint_repo(rendered, node_modules, tmp_path):
 
     def get(example: str) -> Path:
         repo = shutil.copytree(rendered(example), tmp_path / example, symlinks=True)
-        ts = repo / "apps" / "typescript"
-        if ts.is_dir():
-            (ts / "node_modules").symlink_to(node_modules, target_is_directory=True)
+        link = repo / "apps" / "typescript" / "node_modules"
+        if link.parent.is_dir() and not link.exists():  # other tests may have linked it
+            link.symlink_to(node_modules, target_is_directory=True)
         return repo
 
     return get
