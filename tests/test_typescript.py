@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
-from support import EXAMPLE_NAMES, EXAMPLES, workspace_dir
+from support import EXAMPLE_NAMES, EXAMPLES, copier_copy, workspace_dir
 
 from supa_schema import build
 
@@ -113,6 +113,26 @@ USAGES = {
         sql_column="impl",
     ),
 }
+
+
+def test_workspace_of_a_project_without_tables_passes_tsc_and_prettier(tmp_path, node_modules):
+    """No tables yet (the first `copier copy`): nothing is imported unused (tsconfig
+    refuses it), and drizzle-kit finds no migration to write."""
+    answers = {"project_name": "Empty", "languages": ["typescript"], "multi_tenant": False}
+    copier_copy({**answers, "migrations": []}, tmp_path / "repo")
+    ws = workspace_dir(tmp_path / "repo", "typescript")
+    (ws / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    checked = tsc(ws, "--noEmit")
+    assert checked.returncode == 0, checked.stdout
+    pretty = subprocess.run(
+        [str(ws / "node_modules" / ".bin" / "prettier"), "--check", "."],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+    )
+    assert pretty.returncode == 0, pretty.stdout + pretty.stderr
+    assert "No schema changes, nothing to migrate" in npm_generate(ws)
+    assert not list((ws / "drizzle").rglob("*.sql"))
 
 
 @pytest.mark.parametrize("example", TS_EXAMPLES)
