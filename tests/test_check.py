@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,14 @@ def supabase_shim(tmp_path_factory) -> Path:
     exe.write_text(f'#!/bin/sh\nexec npx --yes {SUPABASE_CLI} "$@"\n')
     exe.chmod(0o755)
     return shim
+
+
+@pytest.fixture
+def pg_data():
+    """check's PostgreSQL data, outside pytest's temporary tree (see conftest's pg)."""
+    data = Path(tempfile.mkdtemp(prefix="supa-schema-check-"))
+    yield data
+    shutil.rmtree(data, ignore_errors=True)
 
 
 def without_supabase() -> str:
@@ -65,12 +74,12 @@ def check(repo: Path, path: str, data_dir: Path) -> subprocess.CompletedProcess:
 
 
 def test_check_pushes_with_the_supabase_cli_and_lists_every_migration(
-    rendered, supabase_shim, tmp_path
+    rendered, supabase_shim, tmp_path, pg_data
 ):
     repo = repo_copy(rendered, tmp_path)
     files = sorted(p.name for p in (repo / "supabase/migrations").glob("*.sql"))
     path = os.pathsep.join([str(supabase_shim), without_supabase()])
-    result = check(repo, path, tmp_path / "pg")
+    result = check(repo, path, pg_data)
     assert result.returncode == 0, result.out
     assert "supabase db push --db-url postgresql://postgres@localhost/supa_check_cli?host=" in (
         result.out
@@ -80,9 +89,9 @@ def test_check_pushes_with_the_supabase_cli_and_lists_every_migration(
     assert SKIPPED not in result.out and "check passed" in result.out
 
 
-def test_check_without_the_supabase_cli_says_it_skipped_and_passes(rendered, tmp_path):
+def test_check_without_the_supabase_cli_says_it_skipped_and_passes(rendered, tmp_path, pg_data):
     repo = repo_copy(rendered, tmp_path)
-    result = check(repo, without_supabase(), tmp_path / "pg")
+    result = check(repo, without_supabase(), pg_data)
     assert result.returncode == 0, result.out
     assert [line for line in result.out.splitlines() if "supabase CLI" in line] == [
         SKIPPED + " (the workflow pins 2.117.0)"
@@ -90,7 +99,9 @@ def test_check_without_the_supabase_cli_says_it_skipped_and_passes(rendered, tmp
     assert "check passed" in result.out
 
 
-def test_check_fails_naming_a_file_the_supabase_cli_cannot_apply(rendered, supabase_shim, tmp_path):
+def test_check_fails_naming_a_file_the_supabase_cli_cannot_apply(
+    rendered, supabase_shim, tmp_path, pg_data
+):
     """A migration the embedded replay applies but `supabase db push` does not: it
     creates the schema the CLI keeps its history in."""
     repo = repo_copy(rendered, tmp_path)
@@ -98,13 +109,15 @@ def test_check_fails_naming_a_file_the_supabase_cli_cannot_apply(rendered, supab
         "create schema supabase_migrations;\n"
     )
     path = os.pathsep.join([str(supabase_shim), without_supabase()])
-    result = check(repo, path, tmp_path / "pg")
+    result = check(repo, path, pg_data)
     assert result.returncode != 0
     assert "supabase db push failed at 00102_node_history.sql" in result.out, result.out
     assert "check passed" not in result.out
 
 
-def test_check_fails_naming_a_file_the_supabase_cli_skips(rendered, supabase_shim, tmp_path):
+def test_check_fails_naming_a_file_the_supabase_cli_skips(
+    rendered, supabase_shim, tmp_path, pg_data
+):
     """A file not named <version>_<name>.sql: the embedded replay applies it, the CLI
     skips it, so `supabase migration list` does not show it applied."""
     repo = repo_copy(rendered, tmp_path)
@@ -112,7 +125,7 @@ def test_check_fails_naming_a_file_the_supabase_cli_skips(rendered, supabase_shi
         "alter table public.categories add column notes text;\n"
     )
     path = os.pathsep.join([str(supabase_shim), without_supabase()])
-    result = check(repo, path, tmp_path / "pg")
+    result = check(repo, path, pg_data)
     assert result.returncode != 0
     assert "supabase migration list does not show add_notes.sql as applied" in result.out, (
         result.out
