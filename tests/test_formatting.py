@@ -7,6 +7,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -68,12 +69,15 @@ def hook_files(repo: Path, spec: dict) -> list[str]:
     ]
     ignored_dirs = {p.rstrip("/") for p in patterns if p.endswith("/")}
     ignored_files = [p for p in patterns if not p.endswith("/")]
+    suffixes = {".py"} | {".pyi"} if spec.get("types_or") else None
     selected = []
     for root, dirs, names in os.walk(repo):
         dirs[:] = sorted(d for d in dirs if d not in ignored_dirs and d != ".git")
         for name in names:
             rel = (Path(root) / name).relative_to(repo).as_posix()
             if any(fnmatch.fnmatch(name, p) for p in ignored_files):
+                continue
+            if suffixes and Path(name).suffix not in suffixes:  # types_or: [python, pyi]
                 continue
             if re.search(spec.get("files", ""), rel) and not re.search(
                 spec.get("exclude", "^$"), rel
@@ -86,7 +90,7 @@ def hook_files(repo: Path, spec: dict) -> list[str]:
 def test_typescript_passes_prettier_check_unchanged(example, rendered, prettier):
     repo = rendered(example)
     spec = hook(repo, "prettier")
-    assert spec["entry"].split()[-2:] == ["prettier", "--check"]
+    assert spec["entry"].split()[-2:] == ["apps/typescript/node_modules/.bin/prettier", "--check"]
     files = hook_files(repo, spec)
     ws = "apps/typescript/"
     for expected in (
@@ -102,6 +106,100 @@ def test_typescript_passes_prettier_check_unchanged(example, rendered, prettier)
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All matched files use Prettier code style!" in result.stdout
+
+
+# What each workspace's lint hooks and workflow steps run; clippy (it compiles the
+# workspace against a database) is run by the Rust tests.
+LINT_HOOKS = {
+    "python": ["ruff-check", "ruff-format", "mypy"],
+    "typescript": ["tsc", "prettier"],
+    "rust": ["rustfmt", "clippy"],
+}
+INSTALLS = ("pip install", "npm install")
+
+
+@pytest.fixture
+def lint_repo(rendered, node_modules, tmp_path):
+    """A copy of a rendered example with the TypeScript workspace's node_modules linked."""
+
+    def get(example: str) -> Path:
+        repo = shutil.copytree(rendered(example), tmp_path / example, symlinks=True)
+        link = repo / "apps" / "typescript" / "node_modules"
+        if link.parent.is_dir() and not link.exists():  # other tests may have linked it
+            link.symlink_to(node_modules, target_is_directory=True)
+        return repo
+
+    return get
+
+
+def lint_env(example: str) -> dict[str, str]:
+    return {**os.environ, "MYPY_CACHE_DIR": str(CACHE / "mypy" / f"hook-{example}")}
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_each_workspace_lint_hook_runs_clean_as_pre_commit_runs_it(example, lint_repo):
+    """Every lint hook of .pre-commit-config.yaml, run as pre-commit runs it (from the repo
+    root: its entry, then the matching files unless pass_filenames is false), passes; a
+    workspace's hooks are there exactly when the workspace is."""
+    repo = lint_repo(example)
+    config = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())
+    ids = [h["id"] for r in config["repos"] for h in r["hooks"]]
+    assert ids == [i for ws in LINT_HOOKS if ws in languages(example) for i in LINT_HOOKS[ws]]
+    ran = []
+    for hook_id in ids:
+        spec = hook(repo, hook_id)
+        assert spec["language"] == "system"
+        if hook_id == "clippy":
+            assert spec["entry"].endswith("--all-targets -- -D warnings")
+            continue
+        command = shlex.split(spec["entry"]) + spec.get("args", [])
+        if spec.get("pass_filenames", True):
+            files = hook_files(repo, spec)
+            assert files, hook_id
+            command += files
+        result = subprocess.run(
+            command, cwd=repo, capture_output=True, text=True, env=lint_env(example)
+        )
+        assert result.returncode == 0, (hook_id, result.stdout + result.stderr)
+        ran.append(hook_id)
+    if "python" in languages(example):
+        assert hook(repo, "mypy")["entry"] == "sh -c 'cd apps/python && exec mypy'"
+    assert ran
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_workflow_lint_steps_run_clean_in_each_workspace(example, lint_repo):
+    """The workflow's lint steps, line by line in their working directory (installs
+    aside: the packages are here already; clippy aside, as above)."""
+    repo = lint_repo(example)
+    workflow = yaml.safe_load((repo / ".github" / "workflows" / "database.yml").read_text())
+    steps = {s["name"]: s for s in workflow["jobs"]["supabase"]["steps"] if "name" in s}
+    expected = {
+        "python": "Python lint (ruff check, ruff format, mypy --strict)",
+        "typescript": "TypeScript lint (tsc --noEmit, prettier)",
+        "rust": "Rust lint (rustfmt, clippy -D warnings)",
+    }
+    assert {n for n in steps if " lint (" in n} == {expected[w] for w in languages(example)}
+    lines = []
+    for ws in languages(example):
+        step = steps[expected[ws]]
+        assert step["working-directory"] == f"apps/{ws}"
+        for line in step["run"].splitlines():
+            if line.startswith(INSTALLS) or line.startswith("cargo clippy"):
+                continue
+            result = subprocess.run(
+                line,
+                shell=True,
+                cwd=repo / step["working-directory"],
+                capture_output=True,
+                text=True,
+                env=lint_env(example),
+            )
+            assert result.returncode == 0, (line, result.stdout + result.stderr)
+            lines.append(line)
+    if "rust" in languages(example):
+        assert "cargo clippy --all-targets -- -D warnings" in steps[expected["rust"]]["run"]
+    assert lines
 
 
 @pytest.fixture(scope="session")

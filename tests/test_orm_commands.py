@@ -240,21 +240,48 @@ def test_generate_drizzle_makes_only_the_change_then_sync(
     result = cli(repo, "generate", "--workspace", "typescript", "--name", "add_color")
     assert result.returncode == 0, result.stderr
     # drizzle-kit's first run is a baseline of the generated schema (its SQL dropped), so
-    # the new migration holds only the hand-made change.
-    assert sorted(p.name for p in (ws / "drizzle").glob("*.sql")) == [
-        "0001_add_color.sql",
-        "00101_create_catalog.sql",
+    # the new migration holds only the hand-made change, in drizzle-kit's scratch folder.
+    assert sorted(p.relative_to(ws).as_posix() for p in ws.glob("drizzle/**/*.sql")) == [
+        "drizzle/00101_create_catalog.sql",
+        "drizzle/kit/0001_add_color.sql",
     ]
     assert (
-        ws / "drizzle/0001_add_color.sql"
+        ws / "drizzle/kit/0001_add_color.sql"
     ).read_text().strip() == 'ALTER TABLE "products" ADD COLUMN "color" text;'
+    # The snapshot is current: the workspace's own script finds nothing more to write.
+    again = npm(ws, "run", "db:generate")
+    assert "No schema changes, nothing to migrate" in again.stdout, again.stdout
+    assert len(list(ws.glob("drizzle/**/*.sql"))) == 2
     commit(repo, "drizzle migration")
     synced = cli(repo, "sync")
     assert synced.returncode == 0, synced.stderr
     assert "supabase/migrations/00102_node_add_color.sql" in synced.stderr
+    assert (
+        (repo / "supabase/migrations/00102_node_add_color.sql")
+        .read_text()
+        .startswith("-- synced from apps/typescript/drizzle/kit/0001_add_color.sql")
+    )
     uri = pg.create_database("orm_drizzle")
     database.apply_migrations(uri, repo)
     assert "color" in columns(uri, "products")
+    # The next change through npm: a fixed name unless one is given.
+    schema.write_text(schema.read_text().replace(line, line + '    size: text("size"),\n'))
+    npm(ws, "run", "db:generate", "--", "--name", "add_size")
+    assert (ws / "drizzle/kit/0002_add_size.sql").read_text().strip() == (
+        'ALTER TABLE "products" ADD COLUMN "size" text;'
+    )
+    commit(repo, "another drizzle migration")
+    synced = cli(repo, "sync")
+    assert synced.returncode == 0, synced.stderr
+    assert "supabase/migrations/00103_node_add_size.sql" in synced.stderr
+
+
+def npm(ws: Path, *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        ["npm", *args], cwd=ws, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
 
 
 def test_generate_rust_without_sqlx_prints_install_hint(tmp_path, template_repo):

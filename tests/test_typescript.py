@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
-from support import EXAMPLE_NAMES, EXAMPLES, workspace_dir
+from support import EXAMPLE_NAMES, EXAMPLES, copier_copy, workspace_dir
 
 from supa_schema import build
 
@@ -113,6 +113,26 @@ USAGES = {
         sql_column="impl",
     ),
 }
+
+
+def test_workspace_of_a_project_without_tables_passes_tsc_and_prettier(tmp_path, node_modules):
+    """No tables yet (the first `copier copy`): nothing is imported unused (tsconfig
+    refuses it), and drizzle-kit finds no migration to write."""
+    answers = {"project_name": "Empty", "languages": ["typescript"], "multi_tenant": False}
+    copier_copy({**answers, "migrations": []}, tmp_path / "repo")
+    ws = workspace_dir(tmp_path / "repo", "typescript")
+    (ws / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    checked = tsc(ws, "--noEmit")
+    assert checked.returncode == 0, checked.stdout
+    pretty = subprocess.run(
+        [str(ws / "node_modules" / ".bin" / "prettier"), "--check", "."],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+    )
+    assert pretty.returncode == 0, pretty.stdout + pretty.stderr
+    assert "No schema changes, nothing to migrate" in npm_generate(ws)
+    assert not list((ws / "drizzle").rglob("*.sql"))
 
 
 @pytest.mark.parametrize("example", TS_EXAMPLES)
@@ -405,19 +425,52 @@ def test_drizzle_kit_push_sees_a_missing_policy_or_rls(ts_workspace, fresh_db, p
     assert not [p for p in found["policies"] if p[0] == "categories"]
 
 
+def npm_generate(ws: Path, *args: str) -> str:
+    """`npm run db:generate [-- args]` as a developer runs it; its output, plain."""
+    result = subprocess.run(
+        ["npm", "run", "db:generate", *(["--", *args] if args else [])],
+        cwd=ws,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = ANSI.sub("", result.stdout + result.stderr)
+    assert result.returncode == 0, out
+    assert "error" not in out.lower(), out
+    return out
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
 @pytest.mark.parametrize("example", TS_EXAMPLES)
 def test_drizzle_kit_generate_leaves_supabase_auth_alone(example, ts_workspace, tmp_path):
-    """`drizzle-kit generate` into a fresh folder: every public table with its RLS and
-    policies, and nothing of Supabase's auth schema (auth.users is only referenced)."""
+    """`npm run db:generate` right after scaffolding: drizzle-kit writes one file of a
+    fixed name into its scratch folder drizzle/kit (never beside the answers' numbered
+    files in drizzle/): every public table with its RLS and policies, and nothing of
+    Supabase's auth schema (auth.users is only referenced). Run again, it finds
+    nothing to change and writes nothing."""
     ws = edited_workspace(ts_workspace(example), tmp_path / "ws")
-    shutil.rmtree(ws / "drizzle")
-    out = drizzle_kit(ws, "generate", "--name", "init")
-    assert "error" not in out.lower(), out
-    [sql_file] = (ws / "drizzle").glob("0000_init.sql")
-    ddl = sql_file.read_text()
+    rendered_files = tree(ws / "drizzle")
+    assert not (ws / "drizzle" / "kit").exists()
+    npm_generate(ws)
+    after = tree(ws / "drizzle")
+    assert {k: v for k, v in after.items() if not k.startswith("kit/")} == rendered_files
+    assert sorted(k for k in after if k.startswith("kit/")) == [
+        "kit/0000_change.sql",
+        "kit/meta/0000_snapshot.json",
+        "kit/meta/_journal.json",
+    ]
+    ddl = (ws / "drizzle/kit/0000_change.sql").read_text()
     assert '"auth"."users" (' not in ddl and "CREATE SCHEMA" not in ddl.upper()
     assert all('REFERENCES "auth"."users"' in line for line in ddl.splitlines() if '"auth"' in line)
-    snapshot = json.loads((ws / "drizzle" / "meta" / "0000_snapshot.json").read_text())
+    snapshot = json.loads((ws / "drizzle/kit/meta/0000_snapshot.json").read_text())
     assert snapshot["tables"] and all(k.startswith("public.") for k in snapshot["tables"])
     assert not snapshot.get("schemas") and not snapshot.get("roles")
     project = build(yaml.safe_load((EXAMPLES / f"{example}.yml").read_text()))
@@ -425,6 +478,9 @@ def test_drizzle_kit_generate_leaves_supabase_auth_alone(example, ts_workspace, 
         assert f'ALTER TABLE "{t.name}" ENABLE ROW LEVEL SECURITY;' in ddl
         for p in t.policies:
             assert f'CREATE POLICY "{p.name}" ON "{t.name}"' in ddl
+    out = npm_generate(ws)
+    assert "No schema changes, nothing to migrate" in out
+    assert tree(ws / "drizzle") == after
 
 
 def test_with_user_applies_rls_and_the_plain_db_does_not(ts_workspace, fresh_db, pg):

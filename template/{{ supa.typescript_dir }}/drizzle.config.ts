@@ -6,7 +6,12 @@ import { defineConfig } from "drizzle-kit";
 export default defineConfig({
   dialect: "postgresql",
   schema: "./src/db/schema.ts",
-  out: "./drizzle",
+  // drizzle-kit's own migrations (`npm run db:generate -- --name add_barcode`
+  // writes drizzle/kit/0001_add_barcode.sql) are a scratch: `supa-schema sync`
+  // copies them into supabase/migrations. drizzle/ itself holds the migrations
+  // the answers file renders.
+  out: "./drizzle/kit",
+  migrations: { prefix: "index" },
   dbCredentials: { url: process.env.DATABASE_URL ?? "" },
   schemaFilter: ["public"],
   // Policies name Supabase's roles (anon, authenticated, ...): they exist, so

@@ -31,6 +31,9 @@ from ..repo import orm_of, recorded_answers, selected_workspaces, validate
 
 # Where each ORM keeps its migrations, relative to the workspace.
 ORM_FOLDERS = {"drizzle": "drizzle", "sqlalchemy": "alembic/versions", "sqlx": "migrations"}
+# drizzle-kit's scratch folder (drizzle.config.ts `out`) when the config does not say.
+DRIZZLE_KIT_OUT = "drizzle/kit"
+_DRIZZLE_OUT = re.compile(r"""^\s*out:\s*["']([^"']+)["']""", re.M)
 SQLX_INSTALL = "cargo install sqlx-cli --no-default-features --features rustls,postgres"
 # alembic's offline mode needs a URL for the dialect only; it never connects.
 OFFLINE_URL = "postgresql://postgres@localhost/postgres"
@@ -160,10 +163,21 @@ def _show(result: subprocess.CompletedProcess[str]) -> None:
 BASELINE = "supa_schema_baseline"
 
 
+def drizzle_out(ws_dir: Path) -> Path:
+    """The folder drizzle-kit writes to: drizzle.config.ts's `out`.
+
+    Repos made before drizzle/kit existed say `./drizzle`, beside the changelog's files.
+    """
+    config = ws_dir / "drizzle.config.ts"
+    found = _DRIZZLE_OUT.search(config.read_text()) if config.is_file() else None
+    return ws_dir / (found.group(1) if found else DRIZZLE_KIT_OUT)
+
+
 def _drizzle_baseline(name: str, kit: Path, ws_dir: Path, repo: Path, rel: str) -> bool:
     """Give drizzle-kit a snapshot of the schema supabase/migrations already build.
 
-    Without drizzle/meta, drizzle-kit's first migration creates every table.
+    Without a snapshot (drizzle/kit/meta), drizzle-kit's first migration creates every
+    table.
     Generating once from the schema.ts the changelog renders (hand edits set
     aside) records that snapshot; its SQL, already in supabase/migrations, is
     removed, so the next migration holds only the user's change.
@@ -181,10 +195,11 @@ def _drizzle_baseline(name: str, kit: Path, ws_dir: Path, repo: Path, rel: str) 
     if result.returncode != 0:
         _show(result)
         return False
-    for sql in (ws_dir / "drizzle").glob(f"*_{BASELINE}.sql"):
+    for sql in drizzle_out(ws_dir).glob(f"*_{BASELINE}.sql"):
         sql.unlink()
     say(
-        f"{name}: recorded a drizzle-kit snapshot of the generated schema in drizzle/meta "
+        f"{name}: recorded a drizzle-kit snapshot of the generated schema in "
+        f"{drizzle_out(ws_dir).relative_to(ws_dir).as_posix()}/meta "
         "(its SQL is already in supabase/migrations)"
     )
     return True
@@ -195,12 +210,13 @@ def _generate_drizzle(name: str, ws_dir: Path, rel: str, migration: str | None, 
     if not kit.exists():
         say(f"{name}: drizzle-kit not found: run `npm install` in {rel}")
         return False
-    if not (ws_dir / "drizzle" / "meta" / "_journal.json").is_file() and not _drizzle_baseline(
+    meta = drizzle_out(ws_dir) / "meta"
+    if not (meta / "_journal.json").is_file() and not _drizzle_baseline(
         name, kit, ws_dir, repo, rel
     ):
         say(
-            f"[yellow]{name}: drizzle/meta has no snapshot yet, so drizzle-kit's "
-            "first migration holds the whole schema; delete it (keep drizzle/meta) "
+            f"[yellow]{name}: {meta.relative_to(ws_dir).as_posix()} has no snapshot yet, so "
+            "drizzle-kit's first migration holds the whole schema; delete it (keep meta) "
             "before `supa-schema sync`[/yellow]"
         )
     cmd = [str(kit), "generate"] + (["--name", migration] if migration else [])
@@ -345,16 +361,23 @@ def _candidates(
     folder = ws_dir / ORM_FOLDERS[orm]
     if not folder.is_dir():
         return []
+    # drizzle-kit writes to its scratch folder; files laid in drizzle/ by hand count too.
+    folders = [folder, drizzle_out(ws_dir)] if orm == "drizzle" else [folder]
     generated = project.generated_of(ws_name)
     if orm == "sqlalchemy":
         known = {f"{m.stem}.py" for m in generated}
         files = [p for p in folder.glob("*.py") if p.name != "__init__.py"]
     else:
         known = {f"{m.version}_{m.name}.sql" for m in generated}
-        files = [p for p in folder.glob("*.sql") if not p.name.endswith(".down.sql")]
+        files = [
+            p
+            for f in dict.fromkeys(folders)
+            for p in f.glob("*.sql")
+            if not p.name.endswith(".down.sql")
+        ]
     synced = {m.synced_from for m in project.migrations if m.synced}
     out = []
-    for path in sorted(files, key=lambda p: p.name):
+    for path in sorted(files, key=lambda p: (p.name, str(p))):
         rel = path.relative_to(repo).as_posix()
         if path.name in known or rel in synced:
             continue
