@@ -38,7 +38,7 @@ def sqlx_url(pg, uri: str) -> str:
 
 
 def cargo(ws: Path, url: str | None, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    """``cargo <args> -j 2`` in ``ws``; ``url=None`` leaves no DATABASE_URL at all."""
+    """``cargo <command> -j 2 <rest>`` in ``ws``; ``url=None`` leaves no DATABASE_URL at all."""
     env = {
         **os.environ,
         "SQLX_OFFLINE": "false",
@@ -49,8 +49,9 @@ def cargo(ws: Path, url: str | None, *args: str, **extra: str) -> subprocess.Com
     env.pop("DATABASE_URL", None)
     if url is not None:
         env["DATABASE_URL"] = url
+    command, *rest = args
     return subprocess.run(
-        ["cargo", *args, "-j", "2"], cwd=ws, env=env, capture_output=True, text=True
+        ["cargo", command, "-j", "2", *rest], cwd=ws, env=env, capture_output=True, text=True
     )
 
 
@@ -138,6 +139,73 @@ def test_wrong_nullability_fails_to_compile(case, rendered, migrated, pg, tmp_pa
     model.write_text(text)
     result = cargo(ws, sqlx_url(pg, migrated("saas")), "build")
     assert result.returncode == 0, result.stderr[-6000:]
+
+
+@pytest.fixture(scope="session")
+def clippy() -> None:
+    """`cargo clippy`, added with rustup when the toolchain lacks it."""
+    if subprocess.run(["cargo", "clippy", "--version"], capture_output=True).returncode == 0:
+        return
+    added = subprocess.run(["rustup", "component", "add", "clippy"], capture_output=True, text=True)
+    assert added.returncode == 0, f"no clippy, and rustup could not add it: {added.stderr}"
+
+
+@pytest.mark.parametrize("example", RUST_EXAMPLES)
+def test_clippy_finds_nothing_in_the_workspace(example, rendered, migrated, pg, clippy):
+    """`cargo clippy --all-targets -- -D warnings`: the models and both generated
+    tests have no warning of rustc or clippy's default lints."""
+    ws = workspace_dir(rendered(example), "rust")
+    url = sqlx_url(pg, migrated(example))
+    result = cargo(ws, url, "clippy", "--all-targets", "--", "-D", "warnings")
+    assert result.returncode == 0, result.stderr[-6000:]
+    assert "warning" not in result.stderr, result.stderr[-6000:]
+
+
+# A deliberate mistake in each kind of query the models run: the build fails.
+BROKEN_QUERIES = {
+    "list_by_fk_wrong_column": (
+        "order_items.rs",
+        "from public.order_items where order_id = $1 order by id",
+        "from public.order_items where order_idx = $1 order by id",
+        ('column "order_idx" does not exist',),
+    ),
+    "relation_wrong_join_column": (
+        "products.rs",
+        "p.id = c.product_id where p.id = $1",
+        "p.id = c.products_id where p.id = $1",
+        ("column c.products_id does not exist",),
+    ),
+    # a nullable column's change as a single Option cannot say "set to null"
+    "update_nullable_as_single_option": (
+        "products.rs",
+        "    pub description: Option<Option<String>>,\n",
+        "    pub description: Option<String>,\n",
+        ("error[E0599]", "flatten"),
+    ),
+    "delete_wrong_key_type": (
+        "products_categories.rs",
+        "        product_id: uuid::Uuid,\n        category_id: uuid::Uuid,\n    ) -> sqlx::Result<u64>",
+        "        product_id: uuid::Uuid,\n        category_id: i64,\n    ) -> sqlx::Result<u64>",
+        ("error[E0308]", "expected `Uuid`, found `i64`"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_QUERIES))
+def test_broken_new_queries_fail_to_compile(case, rendered, migrated, pg, tmp_path):
+    """update, delete, list_by_<fk> and the relation queries are checked against the
+    database: a wrong column or type in any of them stops the build."""
+    name, before, after, expected = BROKEN_QUERIES[case]
+    ws = copy_workspace(workspace_dir(rendered("saas"), "rust"), tmp_path / "rust")
+    model = ws / "src" / "db" / "models" / name
+    text = model.read_text()
+    assert text.count(before) == 1
+    model.write_text(text.replace(before, after))
+    result = cargo(ws, sqlx_url(pg, migrated("saas")), "build")
+    assert result.returncode != 0
+    assert name in result.stderr, result.stderr
+    for fragment in expected:
+        assert fragment in result.stderr, result.stderr[-6000:]
 
 
 def test_sqlx_migrations_hold_the_rust_owned_entries(rendered):
