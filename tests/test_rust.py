@@ -9,9 +9,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import psycopg
 import pytest
 import yaml
 from support import CACHE, EXAMPLE_NAMES, EXAMPLES, workspace_dir
+from test_typescript import catalog
+
+from supa_schema_cli import database
 
 RUST_EXAMPLES = [
     e
@@ -244,6 +248,91 @@ def test_offline_query_data_builds_without_a_database(rendered, migrated, pg, tm
     result = cargo(offline, None, "build", SQLX_OFFLINE="true")
     assert result.returncode != 0
     assert "no cached data for this query" in result.stderr, result.stderr[-3000:]
+
+
+def sqlx_env(sqlx_cli: Path, url: str) -> dict[str, str]:
+    """sqlx-cli's environment: ``cargo sqlx`` on PATH, the shared target dir."""
+    path = f"{sqlx_cli.parent}{os.pathsep}{os.environ['PATH']}"
+    return {
+        **os.environ,
+        "PATH": path,
+        "DATABASE_URL": url,
+        "SQLX_OFFLINE": "false",
+        "CARGO_TARGET_DIR": str(TARGET),
+        "CARGO_TERM_COLOR": "never",
+    }
+
+
+@pytest.mark.parametrize("example", RUST_EXAMPLES)
+def test_sqlx_migrate_run_builds_the_database_with_the_other_entries(
+    example, rendered, migrated, pg, sqlx_cli
+):
+    """`sqlx migrate run` in the workspace applies its `migrations/` on a fresh
+    database, each Rust entry in its place among the other workspaces' files (which
+    the harness applies); the result is the database `supabase/migrations` builds."""
+    repo = rendered(example)
+    ws = workspace_dir(repo, "rust")
+    own = {p.name for p in (ws / "migrations").glob("*.sql")}
+    uri = pg.create_database(f"rs_sqlx_{example}"[:63])
+    env = sqlx_env(sqlx_cli, sqlx_url(pg, uri))
+    ran = []
+    with psycopg.connect(uri, autocommit=True) as conn:
+        for path in database.migration_files(repo):
+            if "_rust_" not in path.name or path.name.replace("_rust_", "_", 1) not in own:
+                database.apply_file(conn, path)
+                continue
+            version = str(int(path.name.split("_")[0]))
+            result = subprocess.run(
+                [str(sqlx_cli), "migrate", "run", "--target-version", version],
+                cwd=ws,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+            ran.append(version)
+        applied = conn.execute("select version from _sqlx_migrations order by version").fetchall()
+        conn.execute("drop table _sqlx_migrations")  # sqlx's bookkeeping, in public
+    assert sorted(ran, key=int) == ran and len(ran) == len(own)
+    assert [str(v) for (v,) in applied] == ran
+    assert catalog(uri) == catalog(migrated(example))
+
+
+def test_cargo_sqlx_prepare_check_fails_when_a_query_changes(
+    rendered, migrated, pg, sqlx_cli, tmp_path
+):
+    """`cargo sqlx prepare` records every query of the crate and its tests in
+    `.sqlx/`; `--check` passes on the recorded workspace and fails once a query
+    changes (so CI can demand committed, current offline data)."""
+    ws = copy_workspace(workspace_dir(rendered("saas"), "rust"), tmp_path / "rust")
+    env = sqlx_env(sqlx_cli, sqlx_url(pg, migrated("saas")))
+
+    def prepare(*flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["cargo", "sqlx", "prepare", *flags, "--", "--all-targets"],
+            cwd=ws,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    result = prepare()
+    assert result.returncode == 0, result.stderr[-6000:]
+    recorded = sorted((ws / ".sqlx").glob("query-*.json"))
+    tables = [
+        p for p in (ws / "src/db/models").glob("*.rs") if p.name not in ("mod.rs", "enums.rs")
+    ]
+    assert len(recorded) >= 4 * len(tables)  # insert, list, delete, exact_types (+ more)
+    result = prepare("--check")
+    assert result.returncode == 0, result.stderr[-6000:]
+    model = ws / "src/db/models/order_items.rs"
+    text = model.read_text()
+    before = "from public.order_items where order_id = $1 order by id limit $2"
+    assert text.count(before) == 1
+    model.write_text(text.replace(before, before.replace("order by id", "order by id desc")))
+    result = prepare("--check")
+    assert result.returncode != 0
+    assert "prepare check failed" in result.stdout + result.stderr, result.stderr[-3000:]
 
 
 # Names near PostgreSQL's limit, an owner + soft-delete tenant table and a named junction.
