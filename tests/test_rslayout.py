@@ -60,6 +60,14 @@ def test_a_long_use_list_moves_its_names_to_the_next_line_then_one_a_line():
     )
 
 
+def test_a_long_use_list_puts_as_many_names_a_line_as_fit():
+    model = "WarehouseInventoryAdjustmentRecord"
+    names = [f"Create{model}", f"Update{model}", model]
+    assert use_list(LONG, names) == (
+        f"pub use {LONG}::{{\n    Create{model}, Update{model},\n    {model},\n}};"
+    )
+
+
 def test_an_assignment_moves_its_right_side_down_only_when_it_then_fits():
     assert assign("const DELETE: &str =", '"delete from x"') == (
         'const DELETE: &str = "delete from x";'
@@ -85,6 +93,7 @@ def test_rustfmt_leaves_these_layouts_unchanged(tmp_path):
         [
             use_list(LONG, [model, f"Create{model}"]),
             use_list(LONG + "_more", [longer, f"Create{longer}"]),
+            use_list(LONG + "_three", [longer, f"Create{longer[:34]}", f"Update{longer[:34]}"]),
             use_list("short", ["CreatePost", "Post"]),
             use_list("single", ["Post"]),
             "",
