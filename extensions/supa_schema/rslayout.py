@@ -96,3 +96,17 @@ def assign(left: str, right: str, indent: int = 0) -> str:
     if indent + len(one) <= MAX_WIDTH or below > MAX_WIDTH:
         return one
     return f"{left}\n{' ' * (indent + TAB_SPACES)}{right};"
+
+
+def assign_call(left: str, func: str, args: Sequence[str], indent: int = 0) -> str:
+    """``left func(args);`` (``left`` ends in ``=``): on one line when it fits in
+    ``max_width``, else the call on the next line, one level deeper, when it fits
+    there whole, else the call's arguments one a line (as ``call`` breaks them).
+    """
+    flat = call(func, args, indent)
+    if "\n" not in flat:
+        if indent + len(left) + 1 + len(flat) + 1 <= MAX_WIDTH:
+            return f"{left} {flat};"
+        if indent + TAB_SPACES + len(flat) + 1 <= MAX_WIDTH:
+            return f"{left}\n{' ' * (indent + TAB_SPACES)}{flat};"
+    return f"{left} {func}({_lines(args, indent + TAB_SPACES)}\n{' ' * indent});"
