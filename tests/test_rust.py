@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
+import pgserver
 import psycopg
 import pytest
 import yaml
@@ -333,6 +336,103 @@ def test_cargo_sqlx_prepare_check_fails_when_a_query_changes(
     result = prepare("--check")
     assert result.returncode != 0
     assert "prepare check failed" in result.stdout + result.stderr, result.stderr[-3000:]
+
+
+def postgres_with_ssl() -> Path | None:
+    """The bin directory of an installed PostgreSQL built with OpenSSL (pgserver's
+    wheel is not), or None."""
+    candidates = [
+        *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True),
+        Path(pgserver.__file__).parent / "pginstall" / "bin",
+    ]
+    for bin_dir in candidates:
+        if not (bin_dir / "pg_ctl").exists():
+            continue
+        config = subprocess.run(
+            [str(bin_dir / "pg_config"), "--configure"], capture_output=True, text=True
+        ).stdout
+        if "openssl" in config:
+            return bin_dir
+    return None
+
+
+@pytest.fixture(scope="session")
+def tls_server(pg):
+    """A PostgreSQL that, like a hosted Supabase database, takes TCP connections over
+    SSL only (a self-signed certificate; pg_hba has `hostssl` and no `host` line).
+    Returns its port on 127.0.0.1."""
+    bin_dir = postgres_with_ssl()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL built with SSL (Debian: apt-get install postgresql)")
+    home = Path(tempfile.mkdtemp(prefix="supa-schema-tls-"))
+    data = home / "data"
+    # PostgreSQL refuses to run as root: run it as pgserver's user (`pg` made it)
+    owner = "pgserver" if os.geteuid() == 0 else None
+    if owner:
+        shutil.chown(home, owner, owner)
+    initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]
+    subprocess.run(initdb, check=True, capture_output=True, user=owner)
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=localhost",
+            "-keyout", str(data / "server.key"), "-out", str(data / "server.crt"),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    for name in ("server.key", "server.crt"):
+        (data / name).chmod(0o600)
+        if owner:
+            shutil.chown(data / name, owner, owner)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(data / "postgresql.conf", "a") as conf:
+        conf.write(
+            f"ssl = on\nlisten_addresses = '127.0.0.1'\nport = {port}\n"
+            f"unix_socket_directories = '{home}'\n"
+        )
+    (data / "pg_hba.conf").write_text("local all all trust\nhostssl all all 127.0.0.1/32 trust\n")
+    ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(home / "log")]
+    subprocess.run([*ctl, "start"], check=True, capture_output=True, user=owner)
+    yield port
+    subprocess.run([*ctl, "stop"], capture_output=True, user=owner)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+TLS_TEST = """\
+//! Connects to the database of TLS_DATABASE_URL, which takes SSL connections only.
+
+#[tokio::test]
+async fn a_database_that_requires_ssl_is_reached_over_tls() -> Result<(), sqlx::Error> {
+    let url = std::env::var("TLS_DATABASE_URL").expect("TLS_DATABASE_URL");
+    let pool = sqlx::PgPool::connect(&format!("{url}?sslmode=require")).await?;
+    let sql = "select ssl from pg_stat_ssl where pid = pg_backend_pid()";
+    let ssl: bool = sqlx::query_scalar(sql).fetch_one(&pool).await?;
+    assert!(ssl);
+    // without TLS the server turns the connection away: the test above is not vacuous
+    let plain = sqlx::PgPool::connect(&format!("{url}?sslmode=disable")).await;
+    let refused = plain.expect_err("a connection without TLS").to_string();
+    assert!(refused.contains("no encryption"), "{refused}");
+    Ok(())
+}
+"""
+
+
+def test_the_workspace_connects_to_a_database_that_requires_ssl(
+    rendered, migrated, pg, tls_server, tmp_path
+):
+    """sqlx is built with rustls: `sslmode=require` reaches a server that takes SSL
+    connections only (as hosted Supabase does), and the session is encrypted."""
+    ws = copy_workspace(workspace_dir(rendered("saas"), "rust"), tmp_path / "rust")
+    (ws / "tests" / "tls.rs").write_text(TLS_TEST)
+    url = f"postgres://postgres@127.0.0.1:{tls_server}/postgres"
+    result = cargo(
+        ws, sqlx_url(pg, migrated("saas")), "test", "--test", "tls", TLS_DATABASE_URL=url
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    assert "test a_database_that_requires_ssl_is_reached_over_tls ... ok" in result.stdout
 
 
 # Names near PostgreSQL's limit, an owner + soft-delete tenant table and a named junction.
