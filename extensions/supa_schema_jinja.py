@@ -434,6 +434,7 @@ class SupaSchemaFilters(Extension):
             rs_call=rslayout.call,
             rs_use=rslayout.use_list,
             rs_assign=rslayout.assign,
+            rs_assign_call=rslayout.assign_call,
         )
 
     def parse(self, parser):

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 from support import (
+    CACHE,
     EXAMPLES,
     NODE_CACHE,
     ROOT,
+    SQLX_CLI,
     cache_lock,
     copier_copy,
     events_answers,
@@ -165,6 +167,34 @@ def npm_package(name: str, version: str, entry: str) -> Path:
             subprocess.run(
                 ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
                 cwd=home,
+                check=True,
+                capture_output=True,
+            )
+    return exe
+
+
+@pytest.fixture(scope="session")
+def sqlx_cli() -> Path:
+    """sqlx-cli (Postgres only) at the generated workspace's sqlx version, built once
+    with cargo into a cache directory."""
+    root = CACHE / f"sqlx-cli-{SQLX_CLI}"
+    exe = root / "bin" / "sqlx"
+    with cache_lock("sqlx-cli"):
+        if not exe.exists():
+            subprocess.run(
+                [
+                    "cargo",
+                    "install",
+                    "sqlx-cli",
+                    "--version",
+                    SQLX_CLI,
+                    "--locked",
+                    "--no-default-features",
+                    "--features",
+                    "postgres",
+                    "--root",
+                    str(root),
+                ],
                 check=True,
                 capture_output=True,
             )

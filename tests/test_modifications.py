@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from support import CACHE, cache_lock, load_example, workspace_dir
+from support import load_example, workspace_dir
 from test_rust import sqlx_url
 from test_typescript import catalog
 
@@ -40,7 +40,6 @@ RENAMED = next(
 )
 
 SUPABASE_CLI = "supabase@2.117.0"
-SQLX_CLI = "0.9.0"  # the sqlx version the generated Cargo.toml pins
 
 ORG_A = "00000000-0000-4000-8000-00000000000a"
 ORG_B = "00000000-0000-4000-8000-00000000000b"
@@ -411,34 +410,6 @@ def test_supabase_cli_db_push_applies_every_file_including_concurrent_ones(rende
 
 
 # ---------------------------------------------------------------- sqlx-cli
-
-
-@pytest.fixture(scope="session")
-def sqlx_cli() -> Path:
-    """sqlx-cli (Postgres only) at the generated workspace's sqlx version, built once
-    with cargo into a cache directory."""
-    root = CACHE / f"sqlx-cli-{SQLX_CLI}"
-    exe = root / "bin" / "sqlx"
-    with cache_lock("sqlx-cli"):
-        if not exe.exists():
-            subprocess.run(
-                [
-                    "cargo",
-                    "install",
-                    "sqlx-cli",
-                    "--version",
-                    SQLX_CLI,
-                    "--locked",
-                    "--no-default-features",
-                    "--features",
-                    "postgres",
-                    "--root",
-                    str(root),
-                ],
-                check=True,
-                capture_output=True,
-            )
-    return exe
 
 
 def test_sqlx_migrate_runs_the_rust_files_outside_a_transaction_where_marked(

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from supa_schema.rslayout import assign, call, struct_literal, use_list
+from supa_schema.rslayout import assign, assign_call, call, struct_literal, use_list
 
 LONG = "a_rather_long_table_name_with_many_words"
 
@@ -60,6 +60,14 @@ def test_a_long_use_list_moves_its_names_to_the_next_line_then_one_a_line():
     )
 
 
+def test_a_long_use_list_puts_as_many_names_a_line_as_fit():
+    model = "WarehouseInventoryAdjustmentRecord"
+    names = [f"Create{model}", f"Update{model}", model]
+    assert use_list(LONG, names) == (
+        f"pub use {LONG}::{{\n    Create{model}, Update{model},\n    {model},\n}};"
+    )
+
+
 def test_an_assignment_moves_its_right_side_down_only_when_it_then_fits():
     assert assign("const DELETE: &str =", '"delete from x"') == (
         'const DELETE: &str = "delete from x";'
@@ -73,6 +81,20 @@ def test_an_assignment_moves_its_right_side_down_only_when_it_then_fits():
 
 
 @pytest.mark.skipif(shutil.which("rustfmt") is None, reason="rustfmt not installed")
+def test_an_assigned_call_moves_down_then_breaks_its_arguments():
+    assert assign_call("let by =", "T::f", ["&mut *tx", "v"], 4) == "let by = T::f(&mut *tx, v);"
+    func = f"Model::list_by_{LONG}"
+    args = ["&mut *tx", "row.org_id", "i64::MAX"]
+    assert (
+        assign_call("let by =", func, args, 4)
+        == f"let by =\n        {func}(&mut *tx, row.org_id, i64::MAX);"
+    )
+    args = ["&mut *tx", f"row.{LONG}", "i64::MAX"]
+    assert assign_call("let by =", func, args, 4) == (
+        f"let by = {func}(\n        &mut *tx,\n        row.{LONG},\n        i64::MAX,\n    );"
+    )
+
+
 def test_rustfmt_leaves_these_layouts_unchanged(tmp_path):
     """Every shape above, both ways, in one Rust file: rustfmt finds nothing to change."""
     model = "ARatherLongTableNameWithManyWords"
@@ -85,6 +107,7 @@ def test_rustfmt_leaves_these_layouts_unchanged(tmp_path):
         [
             use_list(LONG, [model, f"Create{model}"]),
             use_list(LONG + "_more", [longer, f"Create{longer}"]),
+            use_list(LONG + "_three", [longer, f"Create{longer[:34]}", f"Update{longer[:34]}"]),
             use_list("short", ["CreatePost", "Post"]),
             use_list("single", ["Post"]),
             "",
@@ -103,6 +126,9 @@ def test_rustfmt_leaves_these_layouts_unchanged(tmp_path):
             f"    {long_eq};",
             f"    {call('insert', [f'first_{LONG}', f'second_{LONG}'], 4)};",
             f"    {call('insert', ['a', 'b'], 4)};",
+            f"    {assign_call('let by =', 'T::f', ['&mut *tx', 'v'], 4)}",
+            f"    {assign_call('let by =', f'M::by_{LONG}', ['&mut *tx', 'r.org_id', 'i64::MAX'], 4)}",
+            f"    {assign_call('let by =', f'M::by_{LONG}', ['&mut *tx', f'r.{LONG}', 'i64::MAX'], 4)}",
             f"    Ok({struct_literal('Self', fields_long, 4)})",
             "}",
             "",

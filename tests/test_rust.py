@@ -6,12 +6,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
+import pgserver
+import psycopg
 import pytest
 import yaml
 from support import CACHE, EXAMPLE_NAMES, EXAMPLES, workspace_dir
+from test_typescript import catalog
+
+from supa_schema_cli import database
 
 RUST_EXAMPLES = [
     e
@@ -38,7 +45,7 @@ def sqlx_url(pg, uri: str) -> str:
 
 
 def cargo(ws: Path, url: str | None, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    """``cargo <args> -j 2`` in ``ws``; ``url=None`` leaves no DATABASE_URL at all."""
+    """``cargo <command> -j 2 <rest>`` in ``ws``; ``url=None`` leaves no DATABASE_URL at all."""
     env = {
         **os.environ,
         "SQLX_OFFLINE": "false",
@@ -49,8 +56,9 @@ def cargo(ws: Path, url: str | None, *args: str, **extra: str) -> subprocess.Com
     env.pop("DATABASE_URL", None)
     if url is not None:
         env["DATABASE_URL"] = url
+    command, *rest = args
     return subprocess.run(
-        ["cargo", *args, "-j", "2"], cwd=ws, env=env, capture_output=True, text=True
+        ["cargo", command, "-j", "2", *rest], cwd=ws, env=env, capture_output=True, text=True
     )
 
 
@@ -140,6 +148,73 @@ def test_wrong_nullability_fails_to_compile(case, rendered, migrated, pg, tmp_pa
     assert result.returncode == 0, result.stderr[-6000:]
 
 
+@pytest.fixture(scope="session")
+def clippy() -> None:
+    """`cargo clippy`, added with rustup when the toolchain lacks it."""
+    if subprocess.run(["cargo", "clippy", "--version"], capture_output=True).returncode == 0:
+        return
+    added = subprocess.run(["rustup", "component", "add", "clippy"], capture_output=True, text=True)
+    assert added.returncode == 0, f"no clippy, and rustup could not add it: {added.stderr}"
+
+
+@pytest.mark.parametrize("example", RUST_EXAMPLES)
+def test_clippy_finds_nothing_in_the_workspace(example, rendered, migrated, pg, clippy):
+    """`cargo clippy --all-targets -- -D warnings`: the models and both generated
+    tests have no warning of rustc or clippy's default lints."""
+    ws = workspace_dir(rendered(example), "rust")
+    url = sqlx_url(pg, migrated(example))
+    result = cargo(ws, url, "clippy", "--all-targets", "--", "-D", "warnings")
+    assert result.returncode == 0, result.stderr[-6000:]
+    assert "warning" not in result.stderr, result.stderr[-6000:]
+
+
+# A deliberate mistake in each kind of query the models run: the build fails.
+BROKEN_QUERIES = {
+    "list_by_fk_wrong_column": (
+        "order_items.rs",
+        "from public.order_items where order_id = $1 order by id",
+        "from public.order_items where order_idx = $1 order by id",
+        ('column "order_idx" does not exist',),
+    ),
+    "relation_wrong_join_column": (
+        "products.rs",
+        "p.id = c.product_id where p.id = $1",
+        "p.id = c.products_id where p.id = $1",
+        ("column c.products_id does not exist",),
+    ),
+    # a nullable column's change as a single Option cannot say "set to null"
+    "update_nullable_as_single_option": (
+        "products.rs",
+        "    pub description: Option<Option<String>>,\n",
+        "    pub description: Option<String>,\n",
+        ("error[E0599]", "flatten"),
+    ),
+    "delete_wrong_key_type": (
+        "products_categories.rs",
+        "        product_id: uuid::Uuid,\n        category_id: uuid::Uuid,\n    ) -> sqlx::Result<u64>",
+        "        product_id: uuid::Uuid,\n        category_id: i64,\n    ) -> sqlx::Result<u64>",
+        ("error[E0308]", "expected `Uuid`, found `i64`"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_QUERIES))
+def test_broken_new_queries_fail_to_compile(case, rendered, migrated, pg, tmp_path):
+    """update, delete, list_by_<fk> and the relation queries are checked against the
+    database: a wrong column or type in any of them stops the build."""
+    name, before, after, expected = BROKEN_QUERIES[case]
+    ws = copy_workspace(workspace_dir(rendered("saas"), "rust"), tmp_path / "rust")
+    model = ws / "src" / "db" / "models" / name
+    text = model.read_text()
+    assert text.count(before) == 1
+    model.write_text(text.replace(before, after))
+    result = cargo(ws, sqlx_url(pg, migrated("saas")), "build")
+    assert result.returncode != 0
+    assert name in result.stderr, result.stderr
+    for fragment in expected:
+        assert fragment in result.stderr, result.stderr[-6000:]
+
+
 def test_sqlx_migrations_hold_the_rust_owned_entries(rendered):
     ws = workspace_dir(rendered("saas"), "rust")
     repo = rendered("saas")
@@ -176,6 +251,188 @@ def test_offline_query_data_builds_without_a_database(rendered, migrated, pg, tm
     result = cargo(offline, None, "build", SQLX_OFFLINE="true")
     assert result.returncode != 0
     assert "no cached data for this query" in result.stderr, result.stderr[-3000:]
+
+
+def sqlx_env(sqlx_cli: Path, url: str) -> dict[str, str]:
+    """sqlx-cli's environment: ``cargo sqlx`` on PATH, the shared target dir."""
+    path = f"{sqlx_cli.parent}{os.pathsep}{os.environ['PATH']}"
+    return {
+        **os.environ,
+        "PATH": path,
+        "DATABASE_URL": url,
+        "SQLX_OFFLINE": "false",
+        "CARGO_TARGET_DIR": str(TARGET),
+        "CARGO_TERM_COLOR": "never",
+    }
+
+
+@pytest.mark.parametrize("example", RUST_EXAMPLES)
+def test_sqlx_migrate_run_builds_the_database_with_the_other_entries(
+    example, rendered, migrated, pg, sqlx_cli
+):
+    """`sqlx migrate run` in the workspace applies its `migrations/` on a fresh
+    database, each Rust entry in its place among the other workspaces' files (which
+    the harness applies); the result is the database `supabase/migrations` builds."""
+    repo = rendered(example)
+    ws = workspace_dir(repo, "rust")
+    own = {p.name for p in (ws / "migrations").glob("*.sql")}
+    uri = pg.create_database(f"rs_sqlx_{example}"[:63])
+    env = sqlx_env(sqlx_cli, sqlx_url(pg, uri))
+    ran = []
+    with psycopg.connect(uri, autocommit=True) as conn:
+        for path in database.migration_files(repo):
+            if "_rust_" not in path.name or path.name.replace("_rust_", "_", 1) not in own:
+                database.apply_file(conn, path)
+                continue
+            version = str(int(path.name.split("_")[0]))
+            result = subprocess.run(
+                [str(sqlx_cli), "migrate", "run", "--target-version", version],
+                cwd=ws,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+            ran.append(version)
+        applied = conn.execute("select version from _sqlx_migrations order by version").fetchall()
+        conn.execute("drop table _sqlx_migrations")  # sqlx's bookkeeping, in public
+    assert sorted(ran, key=int) == ran and len(ran) == len(own)
+    assert [str(v) for (v,) in applied] == ran
+    assert catalog(uri) == catalog(migrated(example))
+
+
+def test_cargo_sqlx_prepare_check_fails_when_a_query_changes(
+    rendered, migrated, pg, sqlx_cli, tmp_path
+):
+    """`cargo sqlx prepare` records every query of the crate and its tests in
+    `.sqlx/`; `--check` passes on the recorded workspace and fails once a query
+    changes (so CI can demand committed, current offline data)."""
+    ws = copy_workspace(workspace_dir(rendered("saas"), "rust"), tmp_path / "rust")
+    env = sqlx_env(sqlx_cli, sqlx_url(pg, migrated("saas")))
+
+    def prepare(*flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["cargo", "sqlx", "prepare", *flags, "--", "--all-targets"],
+            cwd=ws,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    result = prepare()
+    assert result.returncode == 0, result.stderr[-6000:]
+    recorded = sorted((ws / ".sqlx").glob("query-*.json"))
+    tables = [
+        p for p in (ws / "src/db/models").glob("*.rs") if p.name not in ("mod.rs", "enums.rs")
+    ]
+    assert len(recorded) >= 4 * len(tables)  # insert, list, delete, exact_types (+ more)
+    result = prepare("--check")
+    assert result.returncode == 0, result.stderr[-6000:]
+    model = ws / "src/db/models/order_items.rs"
+    text = model.read_text()
+    before = "from public.order_items where order_id = $1 order by id limit $2"
+    assert text.count(before) == 1
+    model.write_text(text.replace(before, before.replace("order by id", "order by id desc")))
+    result = prepare("--check")
+    assert result.returncode != 0
+    assert "prepare check failed" in result.stdout + result.stderr, result.stderr[-3000:]
+
+
+def postgres_with_ssl() -> Path | None:
+    """The bin directory of an installed PostgreSQL built with OpenSSL (pgserver's
+    wheel is not), or None."""
+    candidates = [
+        *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True),
+        Path(pgserver.__file__).parent / "pginstall" / "bin",
+    ]
+    for bin_dir in candidates:
+        if not (bin_dir / "pg_ctl").exists():
+            continue
+        config = subprocess.run(
+            [str(bin_dir / "pg_config"), "--configure"], capture_output=True, text=True
+        ).stdout
+        if "openssl" in config:
+            return bin_dir
+    return None
+
+
+@pytest.fixture(scope="session")
+def tls_server(pg):
+    """A PostgreSQL that, like a hosted Supabase database, takes TCP connections over
+    SSL only (a self-signed certificate; pg_hba has `hostssl` and no `host` line).
+    Returns its port on 127.0.0.1."""
+    bin_dir = postgres_with_ssl()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL built with SSL (Debian: apt-get install postgresql)")
+    home = Path(tempfile.mkdtemp(prefix="supa-schema-tls-"))
+    data = home / "data"
+    # PostgreSQL refuses to run as root: run it as pgserver's user (`pg` made it)
+    owner = "pgserver" if os.geteuid() == 0 else None
+    if owner:
+        shutil.chown(home, owner, owner)
+    initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]
+    subprocess.run(initdb, check=True, capture_output=True, user=owner)
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=localhost",
+            "-keyout", str(data / "server.key"), "-out", str(data / "server.crt"),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    for name in ("server.key", "server.crt"):
+        (data / name).chmod(0o600)
+        if owner:
+            shutil.chown(data / name, owner, owner)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(data / "postgresql.conf", "a") as conf:
+        conf.write(
+            f"ssl = on\nlisten_addresses = '127.0.0.1'\nport = {port}\n"
+            f"unix_socket_directories = '{home}'\n"
+        )
+    (data / "pg_hba.conf").write_text("local all all trust\nhostssl all all 127.0.0.1/32 trust\n")
+    ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(home / "log")]
+    subprocess.run([*ctl, "start"], check=True, capture_output=True, user=owner)
+    yield port
+    subprocess.run([*ctl, "stop"], capture_output=True, user=owner)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+TLS_TEST = """\
+//! Connects to the database of TLS_DATABASE_URL, which takes SSL connections only.
+
+#[tokio::test]
+async fn a_database_that_requires_ssl_is_reached_over_tls() -> Result<(), sqlx::Error> {
+    let url = std::env::var("TLS_DATABASE_URL").expect("TLS_DATABASE_URL");
+    let pool = sqlx::PgPool::connect(&format!("{url}?sslmode=require")).await?;
+    let sql = "select ssl from pg_stat_ssl where pid = pg_backend_pid()";
+    let ssl: bool = sqlx::query_scalar(sql).fetch_one(&pool).await?;
+    assert!(ssl);
+    // without TLS the server turns the connection away: the test above is not vacuous
+    let plain = sqlx::PgPool::connect(&format!("{url}?sslmode=disable")).await;
+    let refused = plain.expect_err("a connection without TLS").to_string();
+    assert!(refused.contains("no encryption"), "{refused}");
+    Ok(())
+}
+"""
+
+
+def test_the_workspace_connects_to_a_database_that_requires_ssl(
+    rendered, migrated, pg, tls_server, tmp_path
+):
+    """sqlx is built with rustls: `sslmode=require` reaches a server that takes SSL
+    connections only (as hosted Supabase does), and the session is encrypted."""
+    ws = copy_workspace(workspace_dir(rendered("saas"), "rust"), tmp_path / "rust")
+    (ws / "tests" / "tls.rs").write_text(TLS_TEST)
+    url = f"postgres://postgres@127.0.0.1:{tls_server}/postgres"
+    result = cargo(
+        ws, sqlx_url(pg, migrated("saas")), "test", "--test", "tls", TLS_DATABASE_URL=url
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    assert "test a_database_that_requires_ssl_is_reached_over_tls ... ok" in result.stdout
 
 
 # Names near PostgreSQL's limit, an owner + soft-delete tenant table and a named junction.

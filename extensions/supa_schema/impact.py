@@ -38,9 +38,10 @@ def impact(old: Project, new: Project) -> Impact:
     """Compare two projects built from a changelog and the same changelog plus new entries.
 
     A table is affected when its model differs (columns, indexes, relations,
-    policies, enum types it uses) or when it references an affected table,
-    directly or through other tables: per-table test fixtures insert parent
-    rows, so they read the tables they point at. A table the new entries
+    policies, enum types it uses), when it references an affected table,
+    directly or through other tables (per-table test fixtures insert parent
+    rows, so they read the tables they point at), or when one of its relations
+    reaches a table whose model differs (relation queries read its columns). A table the new entries
     renamed or dropped is affected under its old name, so that its old files
     are rendered too (the update removes them, or moves them to the new name).
     """
@@ -50,7 +51,8 @@ def impact(old: Project, new: Project) -> Impact:
     gone = {name for name in old.tables if name not in new.tables}
     if old.has_vector != new.has_vector:
         return Impact(new_stems, frozenset({*new.tables, *gone}), renamed)
-    affected = {name for name, table in new.tables.items() if old.tables.get(name) != table}
+    changed = {name for name, table in new.tables.items() if old.tables.get(name) != table}
+    affected = set(changed)
     # Close over "references an affected table" (parents are inserted by fixtures).
     referrers: dict[str, set[str]] = {}
     for table in new.tables.values():
@@ -63,6 +65,11 @@ def impact(old: Project, new: Project) -> Impact:
             if referrer not in affected:
                 affected.add(referrer)
                 pending.append(referrer)
+    # A table's relation queries (the Rust model's get_with_<relation>) select the
+    # columns of the tables its relations reach: its model changes with theirs.
+    for table in new.tables.values():
+        if any(r.target in changed or r.through in changed for r in table.relations):
+            affected.add(table.name)
     return Impact(new_stems, frozenset(affected | gone), renamed)
 
 

@@ -69,18 +69,22 @@ def call(func: str, args: Sequence[str], indent: int = 0) -> str:
 
 def use_list(path: str, names: Sequence[str], keyword: str = "pub use") -> str:
     """``pub use path::{A, B};`` on one line when it fits in ``max_width``; else
-    the names on one indented line when they fit there, else one name a line,
-    both with a trailing comma. A single name loses its braces.
+    the names on indented lines, as many a line as fit in ``max_width`` (rustfmt's
+    "mixed" layout), with a trailing comma. A single name loses its braces.
     """
     if len(names) == 1:
         return f"{keyword} {path}::{names[0]};"
-    joined = ", ".join(names)
-    one = f"{keyword} {path}::{{{joined}}};"
+    one = f"{keyword} {path}::{{{', '.join(names)}}};"
     if len(one) <= MAX_WIDTH:
         return one
-    if TAB_SPACES + len(joined) + 1 <= MAX_WIDTH:
-        return f"{keyword} {path}::{{{_lines([joined], TAB_SPACES)}\n}};"
-    return f"{keyword} {path}::{{{_lines(names, TAB_SPACES)}\n}};"
+    rows: list[list[str]] = []
+    for name in names:
+        row = rows[-1] if rows else None
+        if row is not None and TAB_SPACES + len(", ".join([*row, name])) + 1 <= MAX_WIDTH:
+            row.append(name)
+        else:
+            rows.append([name])
+    return f"{keyword} {path}::{{{_lines([', '.join(r) for r in rows], TAB_SPACES)}\n}};"
 
 
 def assign(left: str, right: str, indent: int = 0) -> str:
@@ -92,3 +96,17 @@ def assign(left: str, right: str, indent: int = 0) -> str:
     if indent + len(one) <= MAX_WIDTH or below > MAX_WIDTH:
         return one
     return f"{left}\n{' ' * (indent + TAB_SPACES)}{right};"
+
+
+def assign_call(left: str, func: str, args: Sequence[str], indent: int = 0) -> str:
+    """``left func(args);`` (``left`` ends in ``=``): on one line when it fits in
+    ``max_width``, else the call on the next line, one level deeper, when it fits
+    there whole, else the call's arguments one a line (as ``call`` breaks them).
+    """
+    flat = call(func, args, indent)
+    if "\n" not in flat:
+        if indent + len(left) + 1 + len(flat) + 1 <= MAX_WIDTH:
+            return f"{left} {flat};"
+        if indent + TAB_SPACES + len(flat) + 1 <= MAX_WIDTH:
+            return f"{left}\n{' ' * (indent + TAB_SPACES)}{flat};"
+    return f"{left} {func}({_lines(args, indent + TAB_SPACES)}\n{' ' * indent});"
