@@ -363,7 +363,8 @@ def tls_server(pg):
     Returns its port on 127.0.0.1."""
     bin_dir = postgres_with_ssl()
     if bin_dir is None:
-        pytest.skip("no PostgreSQL built with SSL (Debian: apt-get install postgresql)")
+        # ./dev setup installs Debian's PostgreSQL (pgTAP's package depends on it).
+        pytest.fail("no PostgreSQL built with SSL: apt-get install postgresql-15 (./dev setup)")
     home = Path(tempfile.mkdtemp(prefix="supa-schema-tls-"))
     data = home / "data"
     # PostgreSQL refuses to run as root: run it as pgserver's user (`pg` made it)
