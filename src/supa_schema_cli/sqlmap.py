@@ -61,10 +61,18 @@ ON_DELETE = {
     "n": "set null",
     "d": "set default",
 }
+NUMBERS = ("smallint", "integer", "bigint", "numeric", "real", "double")
+BOOLEANS = {"t": True, "true": True, "f": False, "false": False}
+RENAMED_WITH = (ObjectType.OBJECT_INDEX, ObjectType.OBJECT_TABCONSTRAINT, ObjectType.OBJECT_POLICY)
 OPS = {"vector_cosine_ops": "cosine", "vector_l2_ops": "l2", "vector_ip_ops": "ip"}
 EXPRESSIONS = {"now": "now()", "gen_random_uuid": "gen_random_uuid()", "uid": "auth.uid()"}
 POLICY = re.compile(r"_(select|insert|update|delete)_")
-ENGINE_TRIGGERS = {"set_updated_at", "soft_delete", "set_org_id"}
+# Triggers the engine creates for a table, and the option that makes it.
+ENGINE_TRIGGERS = {
+    "set_updated_at": "timestamps",
+    "soft_delete": "soft_delete",
+    "set_org_id": "tenant",
+}
 
 
 class SqlError(Exception):
@@ -155,6 +163,7 @@ class Mapper:
         self.created: dict[str, dict[str, Any]] = {}  # table -> its `table` action
         self.fk_index: dict[str, set[tuple[str, ...]]] = {}
         self.result = Mapped()
+        self.renamed = False  # a table or column was renamed: its keys and indexes follow
 
     # ----------------------------------------------------------------- types
 
@@ -221,7 +230,7 @@ class Mapper:
             names = _names(node.funcname)
             if names in (["now"], ["gen_random_uuid"], ["auth", "uid"], ["pg_catalog", "now"]):
                 return EXPRESSIONS[names[-1]]
-        if isinstance(node, ast.SQLValueFunction) and "CURRENT_DATE" in str(node.op):
+        if isinstance(node, ast.SQLValueFunction) and "CURRENT_DATE" in repr(node.op):
             return "current_date"
         if isinstance(node, ast.A_ArrayExpr):
             return [self.literal(e, False) for e in node.elements or ()]
@@ -232,6 +241,18 @@ class Mapper:
 
     def default_for(self, node: Any, type_: str) -> Any:
         value = self.literal(node, type_.endswith("[]"))
+        base = type_.split("(")[0]
+        if isinstance(value, str) and base in NUMBERS:
+            # drizzle-kit quotes numeric defaults: '0'
+            try:
+                if base not in ("numeric", "real", "double"):
+                    return int(value)
+                number = float(value)
+            except ValueError:
+                raise Unmapped(f"default {value!r} is not a number") from None
+            return int(number) if base == "numeric" and number.is_integer() else number
+        if isinstance(value, str) and base == "boolean" and value.lower() in BOOLEANS:
+            return BOOLEANS[value.lower()]
         if type_.startswith("jsonb") and isinstance(value, str):
             try:
                 return json.loads(value)
@@ -326,7 +347,7 @@ class Mapper:
         action: dict[str, Any] = {"table": name}
         by_name = {c["name"]: c for c in cols}
         for c in pk:
-            by_name[c]["required"] = True
+            _find(cols, c).pop("required", None)  # a key column is not null anyway
         org = by_name.get("org_id")
         tenant = self.flags.tenant if self.flags.tenant is not None else self.multi_tenant
         if (
@@ -469,6 +490,8 @@ class Mapper:
                 if cmd.missing_ok or cmd.behavior != 0:
                     raise Unmapped("DROP COLUMN IF EXISTS or CASCADE")
                 actions.append({"drop_column": cmd.name, "table": table})
+            elif sub == AlterTableType.AT_AddConstraint and cmd.def_.indexname:
+                self.unique_using_index(table, cmd.def_)
             elif sub == AlterTableType.AT_AddConstraint and table in self.created:
                 c = cmd.def_
                 cols = self.created[table].setdefault("columns", [])
@@ -522,14 +545,51 @@ class Mapper:
             raise Unmapped("RENAME ... IF EXISTS")
         if st.renameType == ObjectType.OBJECT_TABLE:
             self.result.actions.append({"rename_table": _table(st.relation), "to": st.newname})
+            self.renamed = True
         elif (
             st.renameType == ObjectType.OBJECT_COLUMN and st.relationType == ObjectType.OBJECT_TABLE
         ):
             self.result.actions.append(
                 {"rename_column": st.subname, "table": _table(st.relation), "to": st.newname}
             )
+            self.renamed = True
+        elif st.renameType in RENAMED_WITH and self.renamed:
+            what = st.renameType.name[7:].lower()
+            self.result.implied.append(
+                f"{what} {st.subname or ''} renamed with its table or column"
+            )
         else:
             raise Unmapped(f"a rename of a {st.renameType.name[7:].lower()}")
+
+    def unique_using_index(self, table: str, c: Any) -> None:
+        """``add constraint k unique using index k``: the live-safe unique key of a column."""
+        name = str(c.indexname)
+        actions = self.result.actions
+        at = next(
+            (
+                i
+                for i, a in enumerate(actions)
+                if a.get("index", {}).get(
+                    "name", _derived(table, tuple(a.get("index", {}).get("columns", ())))
+                )
+                == name
+                and a["index"].get("table") == table
+                and a["index"].get("unique")
+                and len(a["index"]["columns"]) == 1
+            ),
+            None,
+        )
+        if c.contype != ConstrType.CONSTR_UNIQUE or at is None or c.conname != name:
+            raise Unmapped("a constraint using an index this migration did not create")
+        column = actions[at]["index"]["columns"][0]
+        if name != f"{table}_{column}_key":
+            raise Unmapped(f"a unique key not named {table}_{column}_key")
+        del actions[at]
+        for a in actions:
+            if a.get("column") == column and a.get("table") == table:
+                a["unique"] = True
+                return
+        actions.append({"alter_column": column, "table": table, "unique": True})
 
     def drop(self, st: Any) -> None:
         if (
@@ -578,7 +638,8 @@ class Mapper:
         kind = type(node).__name__
         if kind == "CreateTrigStmt":
             table = str(node.relation.relname)
-            if table in self.created and node.trigname in ENGINE_TRIGGERS:
+            flag = ENGINE_TRIGGERS.get(str(node.trigname))
+            if table in self.created and flag and self.created[table].get(flag):
                 return f"trigger {node.trigname} on {table} (rendered from the table's options)"
         if kind == "CreatePolicyStmt":
             table, name = str(node.table.relname), str(node.policy_name)
@@ -604,6 +665,8 @@ class Mapper:
             self.alter_enum(node)
         elif isinstance(node, ast.VariableSetStmt) and node.name == "lock_timeout":
             self.result.implied.append("set lock_timeout (every change of a table sets it)")
+        elif isinstance(node, ast.CreateExtensionStmt) and node.extname == "vector":
+            self.result.implied.append("extension vector (added for a vector column)")
         elif isinstance(node, ast.TransactionStmt):
             self.result.implied.append("a transaction statement (each file runs in one)")
         else:
