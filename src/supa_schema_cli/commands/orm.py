@@ -579,6 +579,34 @@ def _replace_orm_file(s: Synced, project: supa_schema.Project) -> str:
     return "now holds only the statements kept as SQL, after the entry's revision"
 
 
+def _absorb_schema_edits(
+    repo: Path, selected: dict[str, Any], results: list[Synced]
+) -> dict[Path, bytes]:
+    """Set the hand edits that made mapped migrations back to the render; {path: edit}.
+
+    drizzle-kit and alembic diff the ORM schema (schema.ts, the SQLAlchemy
+    models) against the database, so the hand edit *is* the migration: once
+    the migration is an entry, the entry renders that schema, and merging the
+    edit as well would declare the table or column twice.
+    """
+    wanted = {s.candidate.workspace: s.orm for s in results if s.mapped is not None}
+    wanted = {ws: orm for ws, orm in wanted.items() if orm in ("drizzle", "sqlalchemy")}
+    if not wanted:
+        return {}
+    try:
+        rendered = apply.render_models(repo)
+    except apply.UpdateError:
+        return {}
+    prefixes = tuple(f"{selected[ws]['path']}/{TYPES[orm][0]}" for ws, orm in wanted.items())
+    edits: dict[Path, bytes] = {}
+    for rel, body in rendered.items():
+        target = repo / rel
+        if rel.startswith(prefixes) and target.is_file() and target.read_bytes() != body:
+            edits[target] = target.read_bytes()
+            target.write_bytes(body)
+    return edits
+
+
 def sync(
     workspace: OnlyWorkspace = None,
     repo: Repo = HERE,
@@ -651,10 +679,29 @@ def sync(
         synced = supa_schema.build({**apply.user_answers(answers), "migrations": migrations})
     except supa_schema.SchemaError as err:
         fail(f"cannot sync: {err}")
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    if dirty.returncode == 0 and dirty.stdout.strip():
+        fail(
+            f"{repo} has uncommitted changes: commit them first (the ORM migration and "
+            "the schema edit that made it), so the sync can be reviewed"
+        )
+    absorbed = _absorb_schema_edits(repo, selected, results)
     try:
-        apply.apply_changelog(repo, migrations, data_file)
+        apply.apply_changelog(repo, migrations, data_file, allow_dirty=bool(absorbed))
     except apply.UpdateError as err:
+        for path, body in absorbed.items():
+            path.write_bytes(body)
         fail(str(err))
+    for path in absorbed:
+        say(
+            f"  {path.relative_to(repo).as_posix()}: your edit is now the entry's; the file "
+            "is rendered from the answers again (git has your version)"
+        )
     stems = {m.name: m.stem for m in synced.migrations if not m.upgrade}
     for s in results:
         entries = [e for e in (s.mapped, s.remainder) if e is not None]
