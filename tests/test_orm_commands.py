@@ -106,7 +106,7 @@ def synced_repo(tmp_path_factory, template_repo):
     before = supabase_files(repo)
     data_file = tmp / "schema.yml"
     data_file.write_text("# our answers\n" + yaml.safe_dump(user_answers(repo), sort_keys=False))
-    result = cli(repo, "sync", "--data-file", str(data_file))
+    result = cli(repo, "sync", "--verbatim", "--data-file", str(data_file))
     assert result.returncode == 0, result.stdout + result.stderr
     # The user's answers file gets the same changelog.
     assert yaml.safe_load(data_file.read_text())["migrations"] == answers(repo)["migrations"]
@@ -255,6 +255,93 @@ def test_generate_drizzle_makes_only_the_change_then_sync(
     uri = pg.create_database("orm_drizzle")
     database.apply_migrations(uri, repo)
     assert "color" in columns(uri, "products")
+
+
+REVIEWS_TS = """
+export const reviews = pgTable("reviews", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  productId: uuid("product_id")
+    .notNull()
+    .references(() => products.id, { onDelete: "cascade" }),
+  body: text("body"),
+  verified: boolean("verified").notNull().default(false),
+});
+"""
+
+
+def test_a_drizzle_table_syncs_into_every_workspace(tmp_path, template_repo, node_modules, pg):
+    """A table added to schema.ts as a user would, drizzle-kit's migration, then sync:
+    the migration becomes a `table` action, so Python and Rust get the table too."""
+    repo = scaffold(tmp_path, template_repo, 1)
+    ws = repo / "apps/typescript"
+    (ws / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    schema = ws / "src/db/schema.ts"
+    schema.write_text(schema.read_text() + REVIEWS_TS)
+    result = cli(repo, "generate", "--workspace", "typescript", "--name", "add_reviews")
+    assert result.returncode == 0, result.stderr
+    made = (ws / "drizzle/0001_add_reviews.sql").read_text()
+    assert 'CREATE TABLE "reviews"' in made and "FOREIGN KEY" in made
+    commit(repo, "reviews, as drizzle-kit wrote them")
+    synced = cli(repo, "sync")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert "supabase/migrations/00102_node_add_reviews.sql (mapped to actions)" in synced.stderr
+    assert "kept as SQL" not in synced.stderr
+    entry = answers(repo)["migrations"][-1]
+    assert entry == {
+        "name": "add_reviews",
+        "workspace": "typescript",
+        "actions": [
+            {
+                "table": "reviews",
+                "tenant": True,  # the project is multi-tenant: org_id and tenant RLS
+                "columns": [
+                    {
+                        "name": "product_id",
+                        "type": "uuid",
+                        "required": True,
+                        "references": "products",
+                        "on_delete": "cascade",
+                    },
+                    {"name": "body", "type": "text"},
+                    {"name": "verified", "type": "boolean", "required": True, "default": False},
+                ],
+            }
+        ],
+    }
+    # Every workspace shows the table; drizzle's file is the entry's, numbered.
+    python_model = (repo / "apps/python/src/db/models/reviews.py").read_text()
+    assert "class Review(" in python_model and "product_id" in python_model
+    rust_model = (repo / "apps/rust/src/db/models/reviews.rs").read_text()
+    assert "pub struct Review" in rust_model and "pub product_id: uuid::Uuid" in rust_model
+    assert (repo / "supabase/tests/reviews_rls.test.sql").is_file()
+    assert sorted(p.name for p in (ws / "drizzle").glob("*.sql")) == [
+        "00101_create_catalog.sql",
+        "00102_add_reviews.sql",
+    ]
+    ts = schema.read_text()
+    assert ts.count('pgTable(\n  "reviews"') == 1 and "<<<<<<<" not in ts
+    sql = (repo / "supabase/migrations/00102_node_add_reviews.sql").read_text()
+    assert "alter table public.reviews enable row level security;" in sql
+    uri = pg.create_database("orm_drizzle_table")
+    database.apply_migrations(uri, repo)
+    assert {"org_id", "id", "product_id", "body", "verified"} <= columns(uri, "reviews")
+    # Nothing is left to sync.
+    commit(repo, "synced")
+    again = cli(repo, "sync")
+    assert "nothing to sync" in again.stderr, again.stderr
+
+
+def test_sync_refuses_sql_that_does_not_parse(tmp_path, template_repo):
+    repo = scaffold(tmp_path, template_repo, 1)
+    bad = repo / "apps/typescript/drizzle/0001_bad.sql"
+    bad.write_text('ALTER TABLE "products" ADD COLUMN "a" text;\n\nCREATE TABEL x ();\n')
+    commit(repo, "bad migration")
+    before = (repo / ".copier-answers.yml").read_text()
+    result = cli(repo, "sync")
+    assert result.returncode != 0
+    assert "apps/typescript/drizzle/0001_bad.sql:3: syntax error at or near" in result.stderr
+    assert (repo / ".copier-answers.yml").read_text() == before
+    assert git(repo, "status", "--porcelain") == ""
 
 
 def test_generate_rust_without_sqlx_prints_install_hint(tmp_path, template_repo):
