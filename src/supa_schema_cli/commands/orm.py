@@ -507,8 +507,10 @@ def _map(
     taken: set[str],
 ) -> Synced:
     """Parse the migration's SQL into an entry of actions and a verbatim remainder."""
+    # An Alembic revision's lines are those of its offline SQL.
+    source = f"{c.rel} (alembic upgrade --sql)" if orm == "sqlalchemy" else c.rel
     try:
-        mapped = sqlmap.map_sql(sql, c.rel, before, flags)
+        mapped = sqlmap.map_sql(sql, source, before, flags)
     except sqlmap.SqlError as err:
         fail(f"{c.workspace}: {c.rel} does not parse (PostgreSQL's parser): {err}")
     name = _entry_name(c.path, orm, taken)
