@@ -331,6 +331,72 @@ def test_a_drizzle_table_syncs_into_every_workspace(tmp_path, template_repo, nod
     assert "nothing to sync" in again.stderr, again.stderr
 
 
+VIEW = "create view public.order_references as select id, reference from public.orders"
+
+
+def test_an_alembic_column_and_index_sync_and_the_rest_stays_sql(tmp_path, template_repo, pg):
+    """A column and an index added to a SQLAlchemy model, `alembic revision
+    --autogenerate` (through generate), plus a view written into the revision by hand."""
+    repo = scaffold(tmp_path, template_repo, 2)
+    ws = repo / "apps/python"
+    model = ws / "src/db/models/orders.py"
+    text = model.read_text()
+    text = text.replace(
+        '        sa.Index("idx_orders_user_id", "user_id"),\n',
+        '        sa.Index("idx_orders_user_id", "user_id"),\n'
+        '        sa.Index("idx_orders_reference", "reference"),\n',
+    )
+    note = "    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)\n"
+    assert note in text
+    model.write_text(
+        text.replace(
+            note,
+            note + "    reference: Mapped[str | None] = mapped_column(sa.String(40))\n",
+        )
+    )
+    generated = cli(repo, "generate", "--workspace", "python", "--name", "add_reference")
+    assert generated.returncode == 0, generated.stderr
+    [revision_file] = (ws / "alembic/versions").glob("*_add_reference.py")
+    revision = revision_file.name.split("_", 1)[0]
+    body = revision_file.read_text()
+    assert "op.add_column('orders'" in body and "op.create_index(" in body
+    end = "    # ### end Alembic commands ###\n"
+    revision_file.write_text(body.replace(end, end + f"    op.execute({VIEW!r})\n", 1))
+    commit(repo, "reference, as alembic wrote it")
+    synced = cli(repo, "sync")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert "(alembic upgrade --sql):" in synced.stderr
+    assert "ViewStmt has no changelog action" in synced.stderr
+    entries = answers(repo)["migrations"]
+    assert entries[-2] == {
+        "name": "add_reference",
+        "workspace": "python",
+        "actions": [
+            {"column": "reference", "table": "orders", "type": "varchar(40)"},
+            {"index": {"table": "orders", "columns": ["reference"]}},
+        ],
+    }
+    assert entries[-1]["name"] == "add_reference_sql"
+    assert entries[-1]["revision"] == revision
+    assert entries[-1]["sql"] == f"{VIEW};\n"
+    # The other workspaces show the column.
+    assert "reference" in (repo / "apps/rust/src/db/models/orders.rs").read_text()
+    assert (
+        'reference: varchar("reference"' in (repo / "apps/typescript/src/db/schema.ts").read_text()
+    )
+    # The user's revision holds the view only, after the entry's revisions: one head.
+    rest = revision_file.read_text()
+    assert "op.add_column" not in rest and "order_references" in rest
+    heads = alembic(ws, "heads")
+    assert heads.stdout.split() == [revision, "(head)"], heads.stdout + heads.stderr
+    uri = pg.create_database("orm_alembic_mapped")
+    database.apply_migrations(uri, repo)
+    assert "reference" in columns(uri, "orders")
+    assert columns(uri, "order_references") == {"id", "reference"}
+    commit(repo, "synced")
+    assert "nothing to sync" in cli(repo, "sync").stderr
+
+
 def test_sync_refuses_sql_that_does_not_parse(tmp_path, template_repo):
     repo = scaffold(tmp_path, template_repo, 1)
     bad = repo / "apps/typescript/drizzle/0001_bad.sql"
