@@ -1,8 +1,10 @@
 """`supa-schema generate` and `sync`: hand-written ORM migrations join the changelog.
 
 Repos are scaffolded with the real `copier copy`; alembic, PostgreSQL and the
-CLI run for real. A synced entry is numbered in its owner's range, renders to
-supabase/migrations verbatim, and later changelog entries number after it.
+CLI run for real. A migration's SQL becomes actions every workspace renders;
+what does not map (or all of it, with --verbatim) is a synced entry, numbered
+in its owner's range and rendered to supabase/migrations verbatim; later
+changelog entries number after it.
 """
 
 from __future__ import annotations

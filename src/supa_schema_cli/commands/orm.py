@@ -2,10 +2,10 @@
 and `sync` are the kodo command's actions for hand-written ORM migrations.
 
 `generate` runs each workspace's own migration tool (drizzle-kit, alembic,
-sqlx-cli) in its directory. `sync` copies the ORM migrations the changelog did
-not generate into the changelog as *synced* entries: each takes the next number
-of its workspace's service range and renders to `supabase/migrations/` as the
-ORM's SQL, verbatim.
+sqlx-cli) in its directory. `sync` turns the ORM migrations the changelog did
+not generate into changelog entries: their SQL is parsed (sqlmap) into actions
+every workspace renders, and what does not map stays a *synced* entry of
+verbatim SQL. Each entry takes the next number of its workspace's service range.
 """
 
 from __future__ import annotations
