@@ -583,13 +583,15 @@ def _replace_orm_file(s: Synced, project: supa_schema.Project) -> str:
 
 def _absorb_schema_edits(
     repo: Path, selected: dict[str, Any], results: list[Synced]
-) -> dict[Path, bytes]:
-    """Set the hand edits that made mapped migrations back to the render; {path: edit}.
+) -> dict[Path, tuple[bytes, bytes]]:
+    """Set the ORM schema files a mapped migration came from back to the render.
 
     drizzle-kit and alembic diff the ORM schema (schema.ts, the SQLAlchemy
     models) against the database, so the hand edit *is* the migration: once
     the migration is an entry, the entry renders that schema, and merging the
-    edit as well would declare the table or column twice.
+    edit beside it would declare the table or column twice. Returns
+    {path: (the user's file, the render it was set back to)}, for
+    ``_reapply_other_edits``.
     """
     wanted = {s.candidate.workspace: s.orm for s in results if s.mapped is not None}
     wanted = {ws: orm for ws, orm in wanted.items() if orm in ("drizzle", "sqlalchemy")}
@@ -600,13 +602,31 @@ def _absorb_schema_edits(
     except apply.UpdateError:
         return {}
     prefixes = tuple(f"{selected[ws]['path']}/{TYPES[orm][0]}" for ws, orm in wanted.items())
-    edits: dict[Path, bytes] = {}
+    edits: dict[Path, tuple[bytes, bytes]] = {}
     for rel, body in rendered.items():
         target = repo / rel
         if rel.startswith(prefixes) and target.is_file() and target.read_bytes() != body:
-            edits[target] = target.read_bytes()
+            edits[target] = (target.read_bytes(), body)
             target.write_bytes(body)
     return edits
+
+
+def _reapply_other_edits(repo: Path, edits: dict[Path, tuple[bytes, bytes]]) -> None:
+    """Merge the user's other edits (own methods, comments) back into the updated files.
+
+    Where the user's edit and the entry's render change the same lines, the
+    render wins: those lines are the schema change the entry now makes.
+    """
+    for path, (edited, pristine) in edits.items():
+        if not path.is_file():
+            continue
+        merged, _ = apply.merge(edited, pristine, path.read_bytes(), theirs=True)
+        path.write_bytes(merged)
+        rel = path.relative_to(repo).as_posix()
+        say(
+            f"  {rel}: your schema edit is now the entry's (rendered from the answers); "
+            "other edits of the file are merged back (git has your version)"
+        )
 
 
 def sync(
@@ -696,14 +716,10 @@ def sync(
     try:
         apply.apply_changelog(repo, migrations, data_file, allow_dirty=bool(absorbed))
     except apply.UpdateError as err:
-        for path, body in absorbed.items():
+        for path, (body, _) in absorbed.items():
             path.write_bytes(body)
         fail(str(err))
-    for path in absorbed:
-        say(
-            f"  {path.relative_to(repo).as_posix()}: your edit is now the entry's; the file "
-            "is rendered from the answers again (git has your version)"
-        )
+    _reapply_other_edits(repo, absorbed)
     stems = {m.name: m.stem for m in synced.migrations if not m.upgrade}
     for s in results:
         entries = [e for e in (s.mapped, s.remainder) if e is not None]
