@@ -350,11 +350,13 @@ def test_an_alembic_column_and_index_sync_and_the_rest_stays_sql(tmp_path, templ
     )
     note = "    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)\n"
     assert note in text
+    method = "\n    def short_id(self) -> str:\n        return str(self.id)[:8]\n"
     model.write_text(
         text.replace(
             note,
             note + "    reference: Mapped[str | None] = mapped_column(sa.String(40))\n",
         )
+        + method
     )
     generated = cli(repo, "generate", "--workspace", "python", "--name", "add_reference")
     assert generated.returncode == 0, generated.stderr
@@ -381,6 +383,10 @@ def test_an_alembic_column_and_index_sync_and_the_rest_stays_sql(tmp_path, templ
     assert entries[-1]["name"] == "add_reference_sql"
     assert entries[-1]["revision"] == revision
     assert entries[-1]["sql"] == f"{VIEW};\n"
+    # The model is the entry's render again, with the user's own method kept.
+    synced_model = model.read_text()
+    assert synced_model.count("    reference: Mapped[") == 1
+    assert synced_model.endswith(method)
     # The other workspaces show the column.
     assert "reference" in (repo / "apps/rust/src/db/models/orders.rs").read_text()
     assert (
