@@ -405,6 +405,74 @@ def test_an_alembic_column_and_index_sync_and_the_rest_stays_sql(tmp_path, templ
     assert "nothing to sync" in cli(repo, "sync").stderr
 
 
+SQLX_SQL = """-- Add migration script here
+create table public.carriers_log (
+    id uuid primary key default gen_random_uuid(),
+    shipment_id uuid not null references public.shipments (id) on delete cascade,
+    note text
+);
+
+create function public.log_count() returns bigint
+    language sql stable as $$ select count(*) from public.carriers_log $$;
+"""
+
+
+def test_a_sqlx_migration_syncs_with_flags_and_keeps_a_function_as_sql(tmp_path, template_repo, pg):
+    repo = scaffold(tmp_path, template_repo, 4)
+    path = repo / "apps/rust/migrations/20250101120000_carriers_log.sql"
+    path.write_text(SQLX_SQL)
+    commit(repo, "a migration written for sqlx-cli")
+    # Outside the tenancy, the table could not keep its reference to a tenant table.
+    refused = cli(repo, "sync", "--no-tenant")
+    assert refused.returncode != 0
+    assert "make 'carriers_log' a tenant table" in refused.stderr
+    assert git(repo, "status", "--porcelain") == ""
+    synced = cli(repo, "sync", "--timestamps")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert (
+        "apps/rust/migrations/20250101120000_carriers_log.sql:8: "
+        "CreateFunctionStmt has no changelog action"
+    ) in synced.stderr
+    *_, mapped, rest = answers(repo)["migrations"]
+    assert mapped == {
+        "name": "carriers_log",
+        "workspace": "rust",
+        "actions": [
+            {
+                "table": "carriers_log",
+                "tenant": True,
+                "timestamps": True,
+                "columns": [
+                    {
+                        "name": "shipment_id",
+                        "type": "uuid",
+                        "required": True,
+                        "references": "shipments",
+                        "on_delete": "cascade",
+                    },
+                    {"name": "note", "type": "text"},
+                ],
+            }
+        ],
+    }
+    assert (
+        rest["name"] == "carriers_log_sql"
+        and rest["synced_from"] == path.relative_to(repo).as_posix()
+    )
+    assert rest["sql"].startswith("create function public.log_count()")
+    # The user's file keeps the function only; the entry renders the table's.
+    assert path.read_text() == rest["sql"]
+    assert (repo / "apps/rust/migrations/00302_carriers_log.sql").is_file()
+    assert "class CarriersLog(" in (repo / "apps/python/src/db/models/carriers_log.py").read_text()
+    uri = pg.create_database("orm_sqlx_mapped")
+    database.apply_migrations(uri, repo)
+    assert {"org_id", "id", "shipment_id", "note", "created_at", "updated_at"} == columns(
+        uri, "carriers_log"
+    )
+    commit(repo, "synced")
+    assert "nothing to sync" in cli(repo, "sync").stderr
+
+
 def test_sync_refuses_sql_that_does_not_parse(tmp_path, template_repo):
     repo = scaffold(tmp_path, template_repo, 1)
     bad = repo / "apps/typescript/drizzle/0001_bad.sql"
