@@ -629,6 +629,23 @@ def _reapply_other_edits(repo: Path, edits: dict[Path, tuple[bytes, bytes]]) -> 
         )
 
 
+def _refresh_drizzle_snapshot(name: str, repo: Path, rel: str) -> None:
+    """Give drizzle-kit a snapshot of the schema the synced entries render.
+
+    drizzle/meta still holds the user's version of the change; the entry's
+    render adds what the engine adds (org_id, keys, policies), which the
+    next `drizzle-kit generate` would otherwise put in its migration again.
+    """
+    ws_dir = repo / rel
+    kit = ws_dir / "node_modules" / ".bin" / "drizzle-kit"
+    if not kit.exists() or not _drizzle_baseline(name, kit, ws_dir, repo, rel):
+        say(
+            f"[yellow]{name}: drizzle/meta is behind the synced schema: run "
+            f"`supa-schema generate --workspace {name}` after `npm install`, and "
+            "delete the SQL file it makes (its changes are in supabase/migrations)[/yellow]"
+        )
+
+
 def sync(
     workspace: OnlyWorkspace = None,
     repo: Repo = HERE,
@@ -728,6 +745,10 @@ def sync(
         say(f"[green]synced[/green] {s.candidate.rel} -> {files} ({how})")
         if s.mapped is not None:
             say(f"  {s.candidate.rel} {_replace_orm_file(s, synced)}")
+    for ws_name in sorted(
+        {s.candidate.workspace for s in results if s.mapped and s.orm == "drizzle"}
+    ):
+        _refresh_drizzle_snapshot(ws_name, repo, selected[ws_name]["path"])
     say(
         "next steps:\n"
         "  # review the entries in the answers file and the rendered models\n"
