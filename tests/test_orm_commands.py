@@ -331,6 +331,13 @@ def test_a_drizzle_table_syncs_into_every_workspace(tmp_path, template_repo, nod
     commit(repo, "synced")
     again = cli(repo, "sync")
     assert "nothing to sync" in again.stderr, again.stderr
+    # drizzle-kit's snapshot is the synced schema: its next migration holds only the next edit.
+    line = '    verified: boolean("verified").notNull().default(false),\n'
+    schema.write_text(schema.read_text().replace(line, line + '    stars: text("stars"),\n'))
+    result = cli(repo, "generate", "--workspace", "typescript", "--name", "add_stars")
+    assert result.returncode == 0, result.stderr
+    [stars] = (ws / "drizzle").glob("*_add_stars.sql")
+    assert stars.read_text().strip() == 'ALTER TABLE "reviews" ADD COLUMN "stars" text;'
 
 
 VIEW = "create view public.order_references as select id, reference from public.orders"
