@@ -120,7 +120,7 @@ def test_sync_numbers_ranges_and_records_entries(synced_repo, pg):
     new = sorted(set(supabase_files(repo)) - set(before))
     assert new == [
         "00102_node_add_product_barcode.sql",
-        "00203_python_add_category_notes.sql",
+        "00206_python_add_category_notes.sql",
         "00302_rust_add_shipment_tracking.sql",
     ]
     for name in new:
@@ -207,16 +207,16 @@ def test_changelog_entry_after_sync_numbers_after_it(synced_repo, tmp_path, pg):
     updated = copier_update(repo, data, tmp_path, "--conflict", "inline")
     assert updated.returncode == 0, updated.stderr
     files = supabase_files(repo)
-    assert "00204_python_add_rating.sql" in files and "00303_rust_add_eta.sql" in files
+    assert "00207_python_add_rating.sql" in files and "00303_rust_add_eta.sql" in files
     versions = repo / "apps/python/alembic/versions"
-    rendered = (versions / "00204_python_add_rating.py").read_text()
+    rendered = (versions / "00207_python_add_rating.py").read_text()
     revision = revision_file.name.split("_", 1)[0]
     assert f'down_revision = "{revision}"' in rendered
-    assert not (versions / "00203_python_add_category_notes.py").exists()
+    assert not (versions / "00206_python_add_category_notes.py").exists()
     assert (repo / "apps/rust/migrations/00303_add_eta.sql").is_file()
     assert not (repo / "apps/rust/migrations/00302_add_shipment_tracking.sql").exists()
     heads = alembic(repo / "apps/python", "heads")
-    assert heads.stdout.split() == ["00204", "(head)"], heads.stdout + heads.stderr
+    assert heads.stdout.split() == ["00207", "(head)"], heads.stdout + heads.stderr
     # The hand-added model line survived the update.
     assert NOTES in (repo / "apps/python/src/db/models/categories.py").read_text()
     uri = pg.create_database("orm_after_sync")
@@ -588,13 +588,20 @@ def test_synced_entry_takes_the_next_number_and_leaves_the_model_alone():
         },
     )
     by_name = {m.name: m for m in project.migrations}
-    assert by_name["by_hand"].stem == "00203_python_by_hand"
+    assert by_name["by_hand"].stem == "00206_python_by_hand"
     assert by_name["by_hand"].synced and not by_name["by_hand"].generated
     assert by_name["by_hand"].operations == []
-    assert by_name["later"].stem == "00204_python_later"
-    assert (by_name["by_hand"].revision, by_name["by_hand"].down_revision) == ("abc", "00202")
+    assert by_name["later"].stem == "00207_python_later"
+    assert (by_name["by_hand"].revision, by_name["by_hand"].down_revision) == ("abc", "00205")
     assert by_name["later"].down_revision == "abc"
-    assert [m.name for m in project.generated_of("python")] == ["create_orders", "add_sku", "later"]
+    assert [m.name for m in project.generated_of("python")] == [
+        "create_orders",
+        "add_sku",
+        "add_sku_2",
+        "add_sku_3",
+        "add_sku_4",
+        "later",
+    ]
     assert set(project.tables) == set(plain.tables)
     assert project.tables["categories"] == plain.tables["categories"]
 
