@@ -629,6 +629,24 @@ def _reapply_other_edits(repo: Path, edits: dict[Path, tuple[bytes, bytes]]) -> 
         )
 
 
+def _follow_chain(s: Synced, project: supa_schema.Project) -> None:
+    """Point a revision kept whole at the revision before it in the synced chain.
+
+    An earlier revision of the same sync may have become an entry whose
+    revision the engine renders under another id.
+    """
+    assert s.remainder is not None
+    chain = project.migrations_of(s.candidate.workspace)
+    at = next(i for i, m in enumerate(chain) if m.name == s.remainder["name"])
+    down = chain[at - 1].revision if at else None
+    if down == s.candidate.down_revision:
+        return
+    text = s.candidate.path.read_text()
+    value = f'"{down}"' if down else "None"
+    s.candidate.path.write_text(_DOWN.sub(f"down_revision = {value}", text, count=1))
+    say(f"  {s.candidate.rel} now revises {down} (the revision before it was synced)")
+
+
 def _refresh_drizzle_snapshot(name: str, repo: Path, rel: str) -> None:
     """Give drizzle-kit a snapshot of the schema the synced entries render.
 
@@ -745,6 +763,8 @@ def sync(
         say(f"[green]synced[/green] {s.candidate.rel} -> {files} ({how})")
         if s.mapped is not None:
             say(f"  {s.candidate.rel} {_replace_orm_file(s, synced)}")
+        elif s.orm == "sqlalchemy":
+            _follow_chain(s, synced)
     for ws_name in sorted(
         {s.candidate.workspace for s in results if s.mapped and s.orm == "drizzle"}
     ):
