@@ -480,6 +480,56 @@ def test_a_sqlx_migration_syncs_with_flags_and_keeps_a_function_as_sql(tmp_path,
     assert "nothing to sync" in cli(repo, "sync").stderr
 
 
+REVISION = """from alembic import op
+import sqlalchemy as sa
+
+revision = "{revision}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    {body}
+
+
+def downgrade() -> None:
+    pass
+"""
+
+
+def test_a_revision_kept_whole_follows_a_synced_one(tmp_path, template_repo):
+    """Two hand-written revisions: the first becomes an entry (its file goes), so the
+    second, which stays SQL, must revise the entry's revision instead."""
+    repo = scaffold(tmp_path, template_repo, 2)
+    ws = repo / "apps/python"
+    versions = ws / "alembic/versions"
+    (versions / "aaa111_add_reference.py").write_text(
+        REVISION.format(
+            revision="aaa111",
+            down="00201",
+            body="op.add_column('orders', sa.Column('reference', sa.Text()))",
+        )
+    )
+    (versions / "bbb222_describe_orders.py").write_text(
+        REVISION.format(
+            revision="bbb222",
+            down="aaa111",
+            body="op.execute(\"comment on table public.orders is 'placed orders'\")",
+        )
+    )
+    commit(repo, "two revisions")
+    synced = cli(repo, "sync")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    *_, first, second = answers(repo)["migrations"]
+    assert first["actions"] == [{"column": "reference", "table": "orders", "type": "text"}]
+    assert second["revision"] == "bbb222" and "comment on table" in second["sql"].lower()
+    assert not (versions / "aaa111_add_reference.py").exists()
+    assert 'down_revision = "00202"' in (versions / "bbb222_describe_orders.py").read_text()
+    heads = alembic(ws, "heads")
+    assert heads.stdout.split() == ["bbb222", "(head)"], heads.stdout + heads.stderr
+
+
 def test_sync_refuses_sql_that_does_not_parse(tmp_path, template_repo):
     repo = scaffold(tmp_path, template_repo, 1)
     bad = repo / "apps/typescript/drizzle/0001_bad.sql"
