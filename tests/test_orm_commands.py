@@ -1,8 +1,10 @@
 """`supa-schema generate` and `sync`: hand-written ORM migrations join the changelog.
 
 Repos are scaffolded with the real `copier copy`; alembic, PostgreSQL and the
-CLI run for real. A synced entry is numbered in its owner's range, renders to
-supabase/migrations verbatim, and later changelog entries number after it.
+CLI run for real. A migration's SQL becomes actions every workspace renders;
+what does not map (or all of it, with --verbatim) is a synced entry, numbered
+in its owner's range and rendered to supabase/migrations verbatim; later
+changelog entries number after it.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def synced_repo(tmp_path_factory, template_repo):
     before = supabase_files(repo)
     data_file = tmp / "schema.yml"
     data_file.write_text("# our answers\n" + yaml.safe_dump(user_answers(repo), sort_keys=False))
-    result = cli(repo, "sync", "--data-file", str(data_file))
+    result = cli(repo, "sync", "--verbatim", "--data-file", str(data_file))
     assert result.returncode == 0, result.stdout + result.stderr
     # The user's answers file gets the same changelog.
     assert yaml.safe_load(data_file.read_text())["migrations"] == answers(repo)["migrations"]
@@ -284,6 +286,290 @@ def npm(ws: Path, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
+REVIEWS_TS = """
+export const reviews = pgTable("reviews", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  productId: uuid("product_id")
+    .notNull()
+    .references(() => products.id, { onDelete: "cascade" }),
+  body: text("body"),
+  verified: boolean("verified").notNull().default(false),
+});
+"""
+
+
+def test_a_drizzle_table_syncs_into_every_workspace(tmp_path, template_repo, node_modules, pg):
+    """A table added to schema.ts as a user would, drizzle-kit's migration, then sync:
+    the migration becomes a `table` action, so Python and Rust get the table too."""
+    repo = scaffold(tmp_path, template_repo, 1)
+    ws = repo / "apps/typescript"
+    (ws / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    schema = ws / "src/db/schema.ts"
+    schema.write_text(schema.read_text() + REVIEWS_TS)
+    result = cli(repo, "generate", "--workspace", "typescript", "--name", "add_reviews")
+    assert result.returncode == 0, result.stderr
+    made = (ws / "drizzle/0001_add_reviews.sql").read_text()
+    assert 'CREATE TABLE "reviews"' in made and "FOREIGN KEY" in made
+    commit(repo, "reviews, as drizzle-kit wrote them")
+    synced = cli(repo, "sync")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert "supabase/migrations/00102_node_add_reviews.sql (mapped to actions)" in synced.stderr
+    assert "kept as SQL" not in synced.stderr
+    entry = answers(repo)["migrations"][-1]
+    assert entry == {
+        "name": "add_reviews",
+        "workspace": "typescript",
+        "actions": [
+            {
+                "table": "reviews",
+                "tenant": True,  # the project is multi-tenant: org_id and tenant RLS
+                "columns": [
+                    {
+                        "name": "product_id",
+                        "type": "uuid",
+                        "required": True,
+                        "references": "products",
+                        "on_delete": "cascade",
+                    },
+                    {"name": "body", "type": "text"},
+                    {"name": "verified", "type": "boolean", "required": True, "default": False},
+                ],
+            }
+        ],
+    }
+    # Every workspace shows the table; drizzle's file is the entry's, numbered.
+    python_model = (repo / "apps/python/src/db/models/reviews.py").read_text()
+    assert "class Review(" in python_model and "product_id" in python_model
+    rust_model = (repo / "apps/rust/src/db/models/reviews.rs").read_text()
+    assert "pub struct Review" in rust_model and "pub product_id: uuid::Uuid" in rust_model
+    assert (repo / "supabase/tests/reviews_rls.test.sql").is_file()
+    assert sorted(p.name for p in (ws / "drizzle").glob("*.sql")) == [
+        "00101_create_catalog.sql",
+        "00102_add_reviews.sql",
+    ]
+    ts = schema.read_text()
+    assert ts.count('pgTable(\n  "reviews"') == 1 and "<<<<<<<" not in ts
+    sql = (repo / "supabase/migrations/00102_node_add_reviews.sql").read_text()
+    assert "alter table public.reviews enable row level security;" in sql
+    uri = pg.create_database("orm_drizzle_table")
+    database.apply_migrations(uri, repo)
+    assert {"org_id", "id", "product_id", "body", "verified"} <= columns(uri, "reviews")
+    # Nothing is left to sync.
+    commit(repo, "synced")
+    again = cli(repo, "sync")
+    assert "nothing to sync" in again.stderr, again.stderr
+    # drizzle-kit's snapshot is the synced schema: its next migration holds only the next edit.
+    line = '    verified: boolean("verified").notNull().default(false),\n'
+    schema.write_text(schema.read_text().replace(line, line + '    stars: text("stars"),\n'))
+    result = cli(repo, "generate", "--workspace", "typescript", "--name", "add_stars")
+    assert result.returncode == 0, result.stderr
+    [stars] = (ws / "drizzle").glob("*_add_stars.sql")
+    assert stars.read_text().strip() == 'ALTER TABLE "reviews" ADD COLUMN "stars" text;'
+
+
+VIEW = "create view public.order_references as select id, reference from public.orders"
+
+
+def test_an_alembic_column_and_index_sync_and_the_rest_stays_sql(tmp_path, template_repo, pg):
+    """A column and an index added to a SQLAlchemy model, `alembic revision
+    --autogenerate` (through generate), plus a view written into the revision by hand."""
+    repo = scaffold(tmp_path, template_repo, 2)
+    ws = repo / "apps/python"
+    model = ws / "src/db/models/orders.py"
+    text = model.read_text()
+    text = text.replace(
+        '        sa.Index("idx_orders_user_id", "user_id"),\n',
+        '        sa.Index("idx_orders_user_id", "user_id"),\n'
+        '        sa.Index("idx_orders_reference", "reference"),\n',
+    )
+    note = "    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)\n"
+    assert note in text
+    method = "\n    def short_id(self) -> str:\n        return str(self.id)[:8]\n"
+    model.write_text(
+        text.replace(
+            note,
+            note + "    reference: Mapped[str | None] = mapped_column(sa.String(40))\n",
+        )
+        + method
+    )
+    generated = cli(repo, "generate", "--workspace", "python", "--name", "add_reference")
+    assert generated.returncode == 0, generated.stderr
+    [revision_file] = (ws / "alembic/versions").glob("*_add_reference.py")
+    revision = revision_file.name.split("_", 1)[0]
+    body = revision_file.read_text()
+    assert "op.add_column('orders'" in body and "op.create_index(" in body
+    end = "    # ### end Alembic commands ###\n"
+    revision_file.write_text(body.replace(end, end + f"    op.execute({VIEW!r})\n", 1))
+    commit(repo, "reference, as alembic wrote it")
+    synced = cli(repo, "sync")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert "(alembic upgrade --sql):" in synced.stderr
+    assert "ViewStmt has no changelog action" in synced.stderr
+    entries = answers(repo)["migrations"]
+    assert entries[-2] == {
+        "name": "add_reference",
+        "workspace": "python",
+        "actions": [
+            {"column": "reference", "table": "orders", "type": "varchar(40)"},
+            {"index": {"table": "orders", "columns": ["reference"]}},
+        ],
+    }
+    assert entries[-1]["name"] == "add_reference_sql"
+    assert entries[-1]["revision"] == revision
+    assert entries[-1]["sql"] == f"{VIEW};\n"
+    # The model is the entry's render again, with the user's own method kept.
+    synced_model = model.read_text()
+    assert synced_model.count("    reference: Mapped[") == 1
+    assert synced_model.endswith(method)
+    # The other workspaces show the column.
+    assert "reference" in (repo / "apps/rust/src/db/models/orders.rs").read_text()
+    assert (
+        'reference: varchar("reference"' in (repo / "apps/typescript/src/db/schema.ts").read_text()
+    )
+    # The user's revision holds the view only, after the entry's revisions: one head.
+    rest = revision_file.read_text()
+    assert "op.add_column" not in rest and "order_references" in rest
+    heads = alembic(ws, "heads")
+    assert heads.stdout.split() == [revision, "(head)"], heads.stdout + heads.stderr
+    uri = pg.create_database("orm_alembic_mapped")
+    database.apply_migrations(uri, repo)
+    assert "reference" in columns(uri, "orders")
+    assert columns(uri, "order_references") == {"id", "reference"}
+    commit(repo, "synced")
+    assert "nothing to sync" in cli(repo, "sync").stderr
+
+
+SQLX_SQL = """-- Add migration script here
+create table public.carriers_log (
+    id uuid primary key default gen_random_uuid(),
+    shipment_id uuid not null references public.shipments (id) on delete cascade,
+    note text
+);
+
+create function public.log_count() returns bigint
+    language sql stable as $$ select count(*) from public.carriers_log $$;
+"""
+
+
+def test_a_sqlx_migration_syncs_with_flags_and_keeps_a_function_as_sql(tmp_path, template_repo, pg):
+    repo = scaffold(tmp_path, template_repo, 4)
+    path = repo / "apps/rust/migrations/20250101120000_carriers_log.sql"
+    path.write_text(SQLX_SQL)
+    commit(repo, "a migration written for sqlx-cli")
+    # Outside the tenancy, the table could not keep its reference to a tenant table.
+    refused = cli(repo, "sync", "--no-tenant")
+    assert refused.returncode != 0
+    assert "make 'carriers_log' a tenant table" in refused.stderr
+    assert git(repo, "status", "--porcelain") == ""
+    synced = cli(repo, "sync", "--timestamps")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert (
+        "apps/rust/migrations/20250101120000_carriers_log.sql:8: "
+        "CreateFunctionStmt has no changelog action"
+    ) in synced.stderr
+    *_, mapped, rest = answers(repo)["migrations"]
+    assert mapped == {
+        "name": "carriers_log",
+        "workspace": "rust",
+        "actions": [
+            {
+                "table": "carriers_log",
+                "tenant": True,
+                "timestamps": True,
+                "columns": [
+                    {
+                        "name": "shipment_id",
+                        "type": "uuid",
+                        "required": True,
+                        "references": "shipments",
+                        "on_delete": "cascade",
+                    },
+                    {"name": "note", "type": "text"},
+                ],
+            }
+        ],
+    }
+    assert (
+        rest["name"] == "carriers_log_sql"
+        and rest["synced_from"] == path.relative_to(repo).as_posix()
+    )
+    assert rest["sql"].startswith("create function public.log_count()")
+    # The user's file keeps the function only; the entry renders the table's.
+    assert path.read_text() == rest["sql"]
+    assert (repo / "apps/rust/migrations/00302_carriers_log.sql").is_file()
+    assert "class CarriersLog(" in (repo / "apps/python/src/db/models/carriers_log.py").read_text()
+    uri = pg.create_database("orm_sqlx_mapped")
+    database.apply_migrations(uri, repo)
+    assert {"org_id", "id", "shipment_id", "note", "created_at", "updated_at"} == columns(
+        uri, "carriers_log"
+    )
+    commit(repo, "synced")
+    assert "nothing to sync" in cli(repo, "sync").stderr
+
+
+REVISION = """from alembic import op
+import sqlalchemy as sa
+
+revision = "{revision}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    {body}
+
+
+def downgrade() -> None:
+    pass
+"""
+
+
+def test_a_revision_kept_whole_follows_a_synced_one(tmp_path, template_repo):
+    """Two hand-written revisions: the first becomes an entry (its file goes), so the
+    second, which stays SQL, must revise the entry's revision instead."""
+    repo = scaffold(tmp_path, template_repo, 2)
+    ws = repo / "apps/python"
+    versions = ws / "alembic/versions"
+    (versions / "aaa111_add_reference.py").write_text(
+        REVISION.format(
+            revision="aaa111",
+            down="00201",
+            body="op.add_column('orders', sa.Column('reference', sa.Text()))",
+        )
+    )
+    (versions / "bbb222_describe_orders.py").write_text(
+        REVISION.format(
+            revision="bbb222",
+            down="aaa111",
+            body="op.execute(\"comment on table public.orders is 'placed orders'\")",
+        )
+    )
+    commit(repo, "two revisions")
+    synced = cli(repo, "sync")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    *_, first, second = answers(repo)["migrations"]
+    assert first["actions"] == [{"column": "reference", "table": "orders", "type": "text"}]
+    assert second["revision"] == "bbb222" and "comment on table" in second["sql"].lower()
+    assert not (versions / "aaa111_add_reference.py").exists()
+    assert 'down_revision = "00202"' in (versions / "bbb222_describe_orders.py").read_text()
+    heads = alembic(ws, "heads")
+    assert heads.stdout.split() == ["bbb222", "(head)"], heads.stdout + heads.stderr
+
+
+def test_sync_refuses_sql_that_does_not_parse(tmp_path, template_repo):
+    repo = scaffold(tmp_path, template_repo, 1)
+    bad = repo / "apps/typescript/drizzle/0001_bad.sql"
+    bad.write_text('ALTER TABLE "products" ADD COLUMN "a" text;\n\nCREATE TABEL x ();\n')
+    commit(repo, "bad migration")
+    before = (repo / ".copier-answers.yml").read_text()
+    result = cli(repo, "sync")
+    assert result.returncode != 0
+    assert "apps/typescript/drizzle/0001_bad.sql:3: syntax error at or near" in result.stderr
+    assert (repo / ".copier-answers.yml").read_text() == before
+    assert git(repo, "status", "--porcelain") == ""
+
+
 def test_generate_rust_without_sqlx_prints_install_hint(tmp_path, template_repo):
     repo = scaffold(tmp_path, template_repo, 1)
     path = os.pathsep.join(
@@ -387,7 +673,10 @@ def test_synced_entry_takes_the_next_number_and_leaves_the_model_alone():
     assert by_name["later"].down_revision == "abc"
     assert [m.name for m in project.generated_of("python")] == [
         "create_orders",
-        *(f"add_sku{p}" for p in ("", "_2", "_3", "_4")),
+        "add_sku",
+        "add_sku_2",
+        "add_sku_3",
+        "add_sku_4",
         "later",
     ]
     assert set(project.tables) == set(plain.tables)

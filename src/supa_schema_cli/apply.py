@@ -404,8 +404,11 @@ def _unsandboxed(sandboxed: jinja2.Environment) -> jinja2.Environment:
     return env
 
 
-def merge(current: bytes, base: bytes, new: bytes) -> tuple[bytes, bool]:
-    """Three-way merge like Copier's update (``git merge-file``); returns (text, conflicted)."""
+def merge(current: bytes, base: bytes, new: bytes, *, theirs: bool = False) -> tuple[bytes, bool]:
+    """Three-way merge like Copier's update (``git merge-file``); returns (text, conflicted).
+
+    ``theirs`` resolves each conflict with ``new``'s side (never conflicted then).
+    """
     with tempfile.TemporaryDirectory(prefix="supa-schema-merge-") as scratch:
         paths = []
         for label, body in (("current", current), ("base", base), ("new", new)):
@@ -423,6 +426,7 @@ def merge(current: bytes, base: bytes, new: bytes) -> tuple[bytes, bool]:
                 "last update",
                 "-L",
                 "after updating",
+                *(["--theirs"] if theirs else []),
                 *paths,
             ],
             capture_output=True,

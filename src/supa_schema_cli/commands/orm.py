@@ -2,10 +2,10 @@
 and `sync` are the kodo command's actions for hand-written ORM migrations.
 
 `generate` runs each workspace's own migration tool (drizzle-kit, alembic,
-sqlx-cli) in its directory. `sync` copies the ORM migrations the changelog did
-not generate into the changelog as *synced* entries: each takes the next number
-of its workspace's service range and renders to `supabase/migrations/` as the
-ORM's SQL, verbatim.
+sqlx-cli) in its directory. `sync` turns the ORM migrations the changelog did
+not generate into changelog entries: their SQL is parsed (sqlmap) into actions
+every workspace renders, and what does not map stays a *synced* entry of
+verbatim SQL. Each entry takes the next number of its workspace's service range.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from rich.markup import escape
 
 import supa_schema
 
-from .. import apply
+from .. import apply, sqlmap
 from ..cli import HERE, OnlyWorkspace, Repo, console, data_file_option, fail, say
 from ..repo import orm_of, recorded_answers, selected_workspaces, validate
 
@@ -478,17 +478,240 @@ def _sql_of(c: Candidate, orm: str, ws_dir: Path) -> str:
 SyncTo = Annotated[
     Path | None, data_file_option("Your answers file: the synced entries are appended to it too")
 ]
+TenantFlag = Annotated[
+    bool | None,
+    typer.Option(
+        "--tenant/--no-tenant",
+        help="Tables the migration creates get org_id + tenant RLS (default: multi_tenant, "
+        "or when the SQL has org_id)",
+    ),
+]
+SoftDeleteFlag = Annotated[
+    bool | None,
+    typer.Option(
+        "--soft-delete/--no-soft-delete",
+        help="Tables it creates get deleted_at (default: when the SQL has deleted_at)",
+    ),
+]
+TimestampsFlag = Annotated[
+    bool | None,
+    typer.Option(
+        "--timestamps/--no-timestamps",
+        help="Tables it creates get created_at/updated_at + trigger (default: when the SQL "
+        "has both)",
+    ),
+]
+VerbatimFlag = Annotated[
+    bool,
+    typer.Option(
+        "--verbatim",
+        help="Record each ORM migration as SQL only (no actions: the other workspaces' "
+        "models do not learn about it)",
+    ),
+]
 
 
-def sync(workspace: OnlyWorkspace = None, repo: Repo = HERE, data_file: SyncTo = None) -> None:
-    """Copy new ORM migrations into supabase/migrations with service-range numbering."""
+@dataclass
+class Synced:
+    """What one ORM migration became: a mapped entry, a verbatim one, or both."""
+
+    candidate: Candidate
+    orm: str
+    mapped: dict[str, Any] | None = None  # an entry of actions
+    remainder: dict[str, Any] | None = None  # a synced entry of verbatim SQL
+
+
+def _map(
+    c: Candidate,
+    orm: str,
+    sql: str,
+    before: supa_schema.Project,
+    flags: sqlmap.TableFlags,
+    taken: set[str],
+) -> Synced:
+    """Parse the migration's SQL into an entry of actions and a verbatim remainder."""
+    # An Alembic revision's lines are those of its offline SQL.
+    source = f"{c.rel} (alembic upgrade --sql)" if orm == "sqlalchemy" else c.rel
+    try:
+        mapped = sqlmap.map_sql(sql, source, before, flags)
+    except sqlmap.SqlError as err:
+        fail(f"{c.workspace}: {c.rel} does not parse (PostgreSQL's parser): {err}")
+    name = _entry_name(c.path, orm, taken)
+    for v in mapped.verbatim:
+        say(f"[yellow]kept as SQL[/yellow] {escape(v.reason)}")
+    if not mapped.actions:
+        entry = {"name": name, "workspace": c.workspace, "synced_from": c.rel, "sql": sql}
+        if c.revision:
+            entry["revision"] = c.revision
+        return Synced(c, orm, remainder=entry)
+    out = Synced(c, orm, mapped={"name": name, "workspace": c.workspace, "actions": mapped.actions})
+    if mapped.verbatim:
+        rest: dict[str, Any] = {
+            "name": _unique(f"{name}_sql", taken),
+            "workspace": c.workspace,
+            "synced_from": c.rel,
+            "sql": mapped.sql,
+        }
+        if c.revision:
+            rest["revision"] = c.revision
+        out.remainder = rest
+    return out
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    name = name[:56].rstrip("_")
+    unique, n = name, 2
+    while unique in taken:
+        unique, n = f"{name}_{n}", n + 1
+    taken.add(unique)
+    return unique
+
+
+def _replace_orm_file(s: Synced, project: supa_schema.Project) -> str:
+    """The user's ORM migration after its actions became an entry of their own.
+
+    The entry renders its own ORM migration (drizzle's numbered file, an
+    Alembic revision, an sqlx-cli file), so the user's file is deleted, or,
+    when statements stayed SQL, holds just those (an Alembic revision then
+    revises the entry's revision, keeping one chain).
+    """
+    path = s.candidate.path
+    if s.remainder is None:
+        path.unlink()
+        undo = path.with_name(path.name.replace(".up.sql", ".down.sql"))
+        if undo != path and undo.is_file():
+            undo.unlink()
+        return "deleted (the entry renders its own)"
+    sql = s.remainder["sql"]
+    if s.orm != "sqlalchemy":
+        path.write_text(sql)
+        return "now holds only the statements kept as SQL"
+    chain = project.migrations_of(s.candidate.workspace)
+    at = next(i for i, m in enumerate(chain) if m.name == s.remainder["name"])
+    down = chain[at - 1].revision
+    path.write_text(
+        f'"""{s.remainder["name"]}: the statements supa-schema sync kept as SQL.\n\n'
+        f'Revision ID: {s.candidate.revision}\nRevises: {down}\n"""\n\n'
+        "from alembic import op\n\n"
+        f"revision = {s.candidate.revision!r}\n"
+        f"down_revision = {down!r}\n"
+        "branch_labels = None\ndepends_on = None\n\n\n"
+        "def upgrade() -> None:\n"
+        f"    op.execute({sql!r})\n\n\n"
+        "def downgrade() -> None:\n"
+        '    raise NotImplementedError("statements kept as SQL are not undone")\n'
+    )
+    return "now holds only the statements kept as SQL, after the entry's revision"
+
+
+def _absorb_schema_edits(
+    repo: Path, selected: dict[str, Any], results: list[Synced]
+) -> dict[Path, tuple[bytes, bytes]]:
+    """Set the ORM schema files a mapped migration came from back to the render.
+
+    drizzle-kit and alembic diff the ORM schema (schema.ts, the SQLAlchemy
+    models) against the database, so the hand edit *is* the migration: once
+    the migration is an entry, the entry renders that schema, and merging the
+    edit beside it would declare the table or column twice. Returns
+    {path: (the user's file, the render it was set back to)}, for
+    ``_reapply_other_edits``.
+    """
+    wanted = {s.candidate.workspace: s.orm for s in results if s.mapped is not None}
+    wanted = {ws: orm for ws, orm in wanted.items() if orm in ("drizzle", "sqlalchemy")}
+    if not wanted:
+        return {}
+    try:
+        rendered = apply.render_models(repo)
+    except apply.UpdateError:
+        return {}
+    prefixes = tuple(f"{selected[ws]['path']}/{TYPES[orm][0]}" for ws, orm in wanted.items())
+    edits: dict[Path, tuple[bytes, bytes]] = {}
+    for rel, body in rendered.items():
+        target = repo / rel
+        if rel.startswith(prefixes) and target.is_file() and target.read_bytes() != body:
+            edits[target] = (target.read_bytes(), body)
+            target.write_bytes(body)
+    return edits
+
+
+def _reapply_other_edits(repo: Path, edits: dict[Path, tuple[bytes, bytes]]) -> None:
+    """Merge the user's other edits (own methods, comments) back into the updated files.
+
+    Where the user's edit and the entry's render change the same lines, the
+    render wins: those lines are the schema change the entry now makes.
+    """
+    for path, (edited, pristine) in edits.items():
+        if not path.is_file():
+            continue
+        merged, _ = apply.merge(edited, pristine, path.read_bytes(), theirs=True)
+        path.write_bytes(merged)
+        rel = path.relative_to(repo).as_posix()
+        say(
+            f"  {rel}: your schema edit is now the entry's (rendered from the answers); "
+            "other edits of the file are merged back (git has your version)"
+        )
+
+
+def _follow_chain(s: Synced, project: supa_schema.Project) -> None:
+    """Point a revision kept whole at the revision before it in the synced chain.
+
+    An earlier revision of the same sync may have become an entry whose
+    revision the engine renders under another id.
+    """
+    assert s.remainder is not None
+    chain = project.migrations_of(s.candidate.workspace)
+    at = next(i for i, m in enumerate(chain) if m.name == s.remainder["name"])
+    down = chain[at - 1].revision if at else None
+    if down == s.candidate.down_revision:
+        return
+    text = s.candidate.path.read_text()
+    value = f'"{down}"' if down else "None"
+    s.candidate.path.write_text(_DOWN.sub(f"down_revision = {value}", text, count=1))
+    say(f"  {s.candidate.rel} now revises {down} (the revision before it was synced)")
+
+
+def _refresh_drizzle_snapshot(name: str, repo: Path, rel: str) -> None:
+    """Give drizzle-kit a snapshot of the schema the synced entries render.
+
+    drizzle/meta still holds the user's version of the change; the entry's
+    render adds what the engine adds (org_id, keys, policies), which the
+    next `drizzle-kit generate` would otherwise put in its migration again.
+    """
+    ws_dir = repo / rel
+    kit = ws_dir / "node_modules" / ".bin" / "drizzle-kit"
+    if not kit.exists() or not _drizzle_baseline(name, kit, ws_dir, repo, rel):
+        say(
+            f"[yellow]{name}: drizzle/meta is behind the synced schema: run "
+            f"`supa-schema generate --workspace {name}` after `npm install`, and "
+            "delete the SQL file it makes (its changes are in supabase/migrations)[/yellow]"
+        )
+
+
+def sync(
+    workspace: OnlyWorkspace = None,
+    repo: Repo = HERE,
+    data_file: SyncTo = None,
+    tenant: TenantFlag = None,
+    soft_delete: SoftDeleteFlag = None,
+    timestamps: TimestampsFlag = None,
+    verbatim: VerbatimFlag = False,
+) -> None:
+    """Turn new ORM migrations into changelog entries, numbered in the workspace's range.
+
+    Each migration's SQL is parsed with PostgreSQL's parser: statements that map
+    to changelog actions become an entry every workspace renders (models, the
+    Supabase migration with RLS, pgTAP); the rest stays verbatim SQL, listed
+    with the reason.
+    """
     repo = repo.resolve()
     answers = recorded_answers(repo)
     project = validate(apply.user_answers(answers))
     selected = selected_workspaces(repo, workspace)
     recorded = list(answers.get("migrations") or [])
     taken = {e["name"] for e in recorded if isinstance(e, dict) and e.get("name")}
+    flags = sqlmap.TableFlags(tenant=tenant, soft_delete=soft_delete, timestamps=timestamps)
     new: list[dict[str, Any]] = []
+    results: list[Synced] = []
     for ws_name, ws in selected.items():
         orm = orm_of(ws)
         if orm is None:
@@ -502,20 +725,32 @@ def sync(workspace: OnlyWorkspace = None, repo: Repo = HERE, data_file: SyncTo =
             python = project.migrations_of(ws_name)
             found = _chain(ws_name, found, python[-1].revision if python else None)
         for c in found:
-            entry = {
-                "name": _entry_name(c.path, orm, taken),
-                "workspace": ws_name,
-                "synced_from": c.rel,
-                "sql": _sql_of(c, orm, ws_dir),
-            }
-            if c.revision:
-                entry["revision"] = c.revision
-            if not entry["sql"].strip():
+            sql = _sql_of(c, orm, ws_dir)
+            if not sql.strip():
                 fail(
                     f"{ws_name}: {c.rel} has no SQL to sync (an empty migration); "
                     "write its SQL or delete it"
                 )
-            new.append(entry)
+            if verbatim:
+                entry = {
+                    "name": _entry_name(c.path, orm, taken),
+                    "workspace": ws_name,
+                    "synced_from": c.rel,
+                    "sql": sql,
+                }
+                if c.revision:
+                    entry["revision"] = c.revision
+                synced_one = Synced(c, orm, remainder=entry)
+            else:
+                try:
+                    before = supa_schema.build(
+                        {**apply.user_answers(answers), "migrations": recorded + new}
+                    )
+                except supa_schema.SchemaError as err:
+                    fail(f"cannot sync: {err}")
+                synced_one = _map(c, orm, sql, before, flags, taken)
+            results.append(synced_one)
+            new.extend(e for e in (synced_one.mapped, synced_one.remainder) if e is not None)
     if not new:
         say("nothing to sync: every ORM migration is in supabase/migrations")
         return
@@ -524,20 +759,43 @@ def sync(workspace: OnlyWorkspace = None, repo: Repo = HERE, data_file: SyncTo =
         synced = supa_schema.build({**apply.user_answers(answers), "migrations": migrations})
     except supa_schema.SchemaError as err:
         fail(f"cannot sync: {err}")
-    try:
-        apply.apply_changelog(repo, migrations, data_file)
-    except apply.UpdateError as err:
-        fail(str(err))
-    stems = {m.position: m.stem for m in synced.migrations if m.part == 1 and not m.upgrade}
-    for pos in range(len(recorded), len(migrations)):
-        say(
-            f"[green]synced[/green] {migrations[pos]['synced_from']} -> "
-            f"supabase/migrations/{stems[pos]}.sql"
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    if dirty.returncode == 0 and dirty.stdout.strip():
+        fail(
+            f"{repo} has uncommitted changes: commit them first (the ORM migration and "
+            "the schema edit that made it), so the sync can be reviewed"
         )
+    absorbed = _absorb_schema_edits(repo, selected, results)
+    try:
+        apply.apply_changelog(repo, migrations, data_file, allow_dirty=bool(absorbed))
+    except apply.UpdateError as err:
+        for path, (body, _) in absorbed.items():
+            path.write_bytes(body)
+        fail(str(err))
+    _reapply_other_edits(repo, absorbed)
+    stems = {m.name: m.stem for m in synced.migrations if not m.upgrade}
+    for s in results:
+        entries = [e for e in (s.mapped, s.remainder) if e is not None]
+        files = ", ".join(f"supabase/migrations/{stems[e['name']]}.sql" for e in entries)
+        how = "mapped to actions" if s.mapped else "kept as SQL"
+        say(f"[green]synced[/green] {s.candidate.rel} -> {files} ({how})")
+        if s.mapped is not None:
+            say(f"  {s.candidate.rel} {_replace_orm_file(s, synced)}")
+        elif s.orm == "sqlalchemy":
+            _follow_chain(s, synced)
+    for ws_name in sorted(
+        {s.candidate.workspace for s in results if s.mapped and s.orm == "drizzle"}
+    ):
+        _refresh_drizzle_snapshot(ws_name, repo, selected[ws_name]["path"])
     say(
         "next steps:\n"
-        "  # create RLS policies for new tables\n"
-        "  supabase migration new <table>_rls\n"
+        "  # review the entries in the answers file and the rendered models\n"
+        "  supa-schema check\n"
         "  # apply migrations\n"
         "  supabase db reset"
     )
