@@ -673,15 +673,16 @@ def _follow_chain(s: Synced, project: supa_schema.Project) -> None:
 def _refresh_drizzle_snapshot(name: str, repo: Path, rel: str) -> None:
     """Give drizzle-kit a snapshot of the schema the synced entries render.
 
-    drizzle/meta still holds the user's version of the change; the entry's
+    drizzle-kit's meta folder still holds the user's version of the change; the entry's
     render adds what the engine adds (org_id, keys, policies), which the
     next `drizzle-kit generate` would otherwise put in its migration again.
     """
     ws_dir = repo / rel
     kit = ws_dir / "node_modules" / ".bin" / "drizzle-kit"
     if not kit.exists() or not _drizzle_baseline(name, kit, ws_dir, repo, rel):
+        meta = (drizzle_out(ws_dir) / "meta").relative_to(ws_dir).as_posix()
         say(
-            f"[yellow]{name}: drizzle/meta is behind the synced schema: run "
+            f"[yellow]{name}: {meta} is behind the synced schema: run "
             f"`supa-schema generate --workspace {name}` after `npm install`, and "
             "delete the SQL file it makes (its changes are in supabase/migrations)[/yellow]"
         )
