@@ -35,11 +35,12 @@ from types import SimpleNamespace
 from typing import Any, ParamSpec, TypeVar
 
 import jinja2
-import yaml
 
 from supa_schema.impact import Impact, impact
 
 from . import copier_api
+from .parsed import Store
+from .parsed import load_yaml as load_yaml  # the commands parse with it
 
 ANSWERS_FILE = ".copier-answers.yml"
 CACHE = Path(
@@ -47,11 +48,7 @@ CACHE = Path(
     or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "supa-schema"
 )
 SUFFIX = ".jinja"
-
-try:  # libyaml is ~10x faster on large changelogs; PyYAML without it still works
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+PARSED = Store(CACHE / "parsed")  # answers files parsed before
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -103,18 +100,13 @@ class Result:
     fast: bool = True  # False when the real `copier update` ran
 
 
-def load_yaml(text: str) -> Any:
-    """``text`` as YAML (safe), with libyaml when it is installed."""
-    return yaml.load(text, Loader=_Loader)
-
-
 def load_answers(repo: Path) -> dict[str, Any]:
     path = repo / ANSWERS_FILE
     if not path.is_file():
         raise UpdateError(
             f"{path} not found: run this inside a repo made by supa-schema (or pass --repo)"
         )
-    answers: dict[str, Any] = load_yaml(path.read_text()) or {}
+    answers: dict[str, Any] = PARSED.load(path.read_text(), path) or {}
     return answers
 
 
@@ -170,6 +162,7 @@ class Renderer:
         self.repo = repo
         self.recorded = recorded
         self._strings: dict[str, jinja2.Template] = {}
+        self.parsed: tuple[str, dict[str, Any]] | None = None  # the answers file written
         self.hook = _context_module(self.env)
         sha = template.name  # the commit: compiled templates never go stale
         self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(_mkdir(CACHE / "jinja" / sha)))
@@ -280,12 +273,14 @@ class Renderer:
             dumped: str = self.env.filters["to_nice_yaml"](added)
             head, _, items = dumped.partition("\n")
             # The splice point is the end of the block that holds the recorded entries.
-            if (
-                head == "migrations:"
-                and lines[end - 1].endswith("\n")
-                and load_yaml(dumped) == added
-            ):
-                return ("".join(lines[:end]) + items + "".join(lines[end:])).encode()
+            reread = load_yaml(dumped) if head == "migrations:" else None
+            if reread == added and lines[end - 1].endswith("\n"):
+                text = "".join(lines[:end]) + items + "".join(lines[end:])
+                # What it parses to is known (keys in the dump's order): the next
+                # update reads it from the cache.
+                parsed = [*old, *reread["migrations"]]
+                self.parsed = (text, {**self.recorded, "migrations": parsed})
+                return text.encode()
         source = next(s for s in self.sources() if "answers_file" in s)
         ctx = self.context(new)
         return self.render(source, ctx, {})
@@ -577,6 +572,8 @@ def apply_changelog(
         _remove_empty_parents(target.parent, repo)
     if data_file is not None:
         data_file.write_text(data_text)
+    if renderer.parsed is not None:
+        PARSED.remember(*renderer.parsed, repo / ANSWERS_FILE)
     return result
 
 
