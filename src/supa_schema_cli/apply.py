@@ -22,7 +22,9 @@ Copier renders through its public ``run_update``; the single files through
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import subprocess
 import sys
 import tarfile
@@ -49,6 +51,7 @@ CACHE = Path(
 )
 SUFFIX = ".jinja"
 PARSED = Store(CACHE / "parsed")  # answers files parsed before
+KEEP_PROJECTS = 8  # folded projects kept in the cache (about 1 MB each at 500 tables)
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -224,8 +227,33 @@ class Renderer:
         return template.render({**ctx, **extra}).encode()
 
     def project(self, ctx: dict[str, Any]) -> Any:
-        """The engine's Project for this context (the template's own engine)."""
-        return self.hook.project_for(ctx)
+        """The engine's Project for this context (the template's own engine).
+
+        Folding a 500-table changelog takes a sixth of a second, and the
+        project an update folds for its new changelog is the next update's
+        old one: each folded project is kept in the cache (pickled, keyed by
+        the template commit and the answers it depends on) and handed to the
+        template's own memo, so that its templates get the same object.
+        """
+        hook = self.hook
+        keys, memo = getattr(hook, "ANSWER_KEYS", None), getattr(hook, "_cache", None)
+        if not isinstance(keys, tuple) or not isinstance(memo, list):
+            return hook.project_for(ctx)
+        values = tuple(ctx.get(k) for k in keys)
+        if any(all(a is b for a, b in zip(known, values, strict=True)) for known, _ in memo):
+            return hook.project_for(ctx)
+        key = f"{sys.version}\0{self.template.name}\0{values!r}"
+        path = CACHE / "projects" / hashlib.sha256(key.encode()).hexdigest()
+        try:
+            found = pickle.loads(path.read_bytes())
+        except Exception:  # noqa: BLE001 - absent, partial or stale: fold instead
+            found = None
+        if found is not None:
+            memo.insert(0, (values, found))
+            return hook.project_for(ctx)
+        project = hook.project_for(ctx)
+        _store(path, pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL), KEEP_PROJECTS)
+        return project
 
     def files(
         self,
@@ -338,6 +366,20 @@ def render_file(repo: Path, rel: str) -> bytes | None:
     except Exception:  # noqa: BLE001 - the caller goes on without it
         return None
     return None
+
+
+def _store(path: Path, body: bytes, keep: int) -> None:
+    """Write a cache file atomically, keeping the ``keep`` newest of its directory."""
+    try:
+        _mkdir(path.parent)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_bytes(body)
+        partial.replace(path)
+        files = sorted(path.parent.iterdir(), key=lambda p: p.stat().st_mtime)
+        for old in files[:-keep]:
+            old.unlink(missing_ok=True)
+    except OSError:  # a read-only cache only costs time
+        pass
 
 
 def _mkdir(path: Path) -> Path:
