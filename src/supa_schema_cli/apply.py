@@ -166,6 +166,7 @@ class Renderer:
         self.recorded = recorded
         self._strings: dict[str, jinja2.Template] = {}
         self.parsed: tuple[str, dict[str, Any]] | None = None  # the answers file written
+        self._digests: dict[int, str] = {}  # id(changelog) -> its project's cache key
         self.hook = _context_module(self.env)
         sha = template.name  # the commit: compiled templates never go stale
         self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(_mkdir(CACHE / "jinja" / sha)))
@@ -243,7 +244,9 @@ class Renderer:
         if any(all(a is b for a, b in zip(known, values, strict=True)) for known, _ in memo):
             return hook.project_for(ctx)
         key = f"{sys.version}\0{self.template.name}\0{values!r}"
-        path = CACHE / "projects" / hashlib.sha256(key.encode()).hexdigest()
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        self._digests[id(ctx.get("migrations"))] = digest
+        path = CACHE / "projects" / digest
         try:
             found = pickle.loads(path.read_bytes())
         except Exception:  # noqa: BLE001 - absent, partial or stale: fold instead
@@ -268,16 +271,46 @@ class Renderer:
         per-table file, so that the files of a renamed table can be paired.
         """
         ctx = self.context(migrations)
+        cached = self._rendered(ctx)
+        known: dict[str, bytes] = {}
+        if cached is not None:
+            try:
+                known = pickle.loads(cached.read_bytes())
+            except Exception:  # noqa: BLE001 - absent, partial or stale: render instead
+                known = {}
         out: dict[str, bytes] = {}
+        fresh = False
         for source in self.sources():
             for path, extra in self.paths(source, ctx, wanted):
                 if path not in skip:
-                    out[path] = self.render(source, ctx, extra)
+                    body = known.get(path)
+                    if body is None:
+                        body = known[path] = self.render(source, ctx, extra)
+                        fresh = True
+                    out[path] = body
                     if tables is not None:
                         table = _table_of(extra)
                         if table is not None:
                             tables[path] = (source, table)
+        if cached is not None and fresh:
+            _store(cached, pickle.dumps(known, protocol=pickle.HIGHEST_PROTOCOL), KEEP_PROJECTS)
         return out
+
+    def _rendered(self, ctx: dict[str, Any]) -> Path | None:
+        """The cache file of what this context renders to (None for a template without memo).
+
+        An update renders the project-wide files (``schema.ts`` and the like)
+        for the recorded changelog and for the new one; the new one's are the
+        next update's recorded ones. They are kept, per file, keyed by the
+        project's key and everything else in the context.
+        """
+        digest = self._digests.get(id(ctx.get("migrations")))
+        if digest is None:
+            return None
+        rest = {k: v for k, v in ctx.items() if k not in ("migrations", "_copier_answers")}
+        recorded = {k: v for k, v in self.recorded.items() if k != "migrations"}
+        key = f"{digest}\0{rest!r}\0{recorded!r}"
+        return CACHE / "renders" / hashlib.sha256(key.encode()).hexdigest()
 
     def answers_file(self, old: list[Any], new: list[Any]) -> bytes:
         """The new answers file: the recorded one with the new entries' YAML spliced in.
