@@ -194,9 +194,19 @@ class Renderer:
         }
 
     def _string(self, text: str) -> jinja2.Template:
+        """``env.from_string(text)``, compiled once per template commit (bytecode cache)."""
         tpl = self._strings.get(text)
         if tpl is None:
-            tpl = self._strings[text] = self.env.from_string(text)
+            env, cache = self.env, self.env.bytecode_cache
+            if cache is None:
+                tpl = env.from_string(text)
+            else:
+                bucket = cache.get_bucket(env, text, None, text)
+                if bucket.code is None:
+                    bucket.code = env.compile(text)
+                    cache.set_bucket(bucket)
+                tpl = env.template_class.from_code(env, bucket.code, env.make_globals(None))
+            self._strings[text] = tpl
         return tpl
 
     def sources(self) -> list[str]:
