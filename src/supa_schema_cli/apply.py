@@ -41,7 +41,7 @@ import jinja2
 from supa_schema.impact import Impact, impact
 
 from . import copier_api
-from .parsed import Store
+from .parsed import Store, paused_gc, running_gc
 from .parsed import load_yaml as load_yaml  # the commands parse with it
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -79,7 +79,8 @@ def _keeps_callers_engine(function: Callable[_P, _R]) -> Callable[_P, _R]:
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         saved = {name: module for name, module in sys.modules.items() if _is_engine(name)}
         try:
-            return function(*args, **kwargs)
+            with paused_gc():  # folding and rendering make garbage-free object graphs
+                return function(*args, **kwargs)
         finally:
             for name in [name for name in sys.modules if _is_engine(name)]:
                 del sys.modules[name]
@@ -700,15 +701,16 @@ def copier_update(repo: Path, data: dict[str, Any], data_file: Path | None = Non
     from copier import run_update
 
     before = _git("status", "--porcelain", cwd=repo).stdout
-    run_update(
-        str(repo),
-        data=data,
-        defaults=True,
-        overwrite=True,
-        unsafe=True,
-        quiet=True,
-        conflict="inline",
-    )
+    with running_gc():  # Copier renders the whole project twice: collect as it goes
+        run_update(
+            str(repo),
+            data=data,
+            defaults=True,
+            overwrite=True,
+            unsafe=True,
+            quiet=True,
+            conflict="inline",
+        )
     migrations = data.get("migrations") or []
     if data_file is not None:
         data_file.write_text(_data_file_text(data_file, migrations))
