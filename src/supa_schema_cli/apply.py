@@ -265,9 +265,12 @@ class Renderer:
         if found is not None:
             memo.insert(0, (values, found))
             return hook.project_for(ctx)
-        project = hook.project_for(ctx)
+        # The memo would snapshot (deep-copy) the changelog as well: the CLI
+        # never changes it afterwards, so it is folded and memoised here.
+        project = hook.ENGINE.build(ctx) if hasattr(hook, "ENGINE") else hook.project_for(ctx)
         _store(path, pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL), KEEP_PROJECTS)
-        return project
+        memo.insert(0, (values, project))
+        return hook.project_for(ctx)
 
     def files(
         self,
