@@ -23,6 +23,7 @@ Copier renders through its public ``run_update``; the single files through
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import subprocess
@@ -254,7 +255,11 @@ class Renderer:
         values = tuple(ctx.get(k) for k in keys)
         if any(all(a is b for a, b in zip(known, values, strict=True)) for known, _ in memo):
             return hook.project_for(ctx)
-        key = f"{sys.version}\0{self.template.name}\0{values!r}"
+        # YAML mappings have no order (Copier records the answers with sorted
+        # keys): the key is the answers' canonical JSON, so the changelog of a
+        # data file and the same changelog read back from the answers file meet.
+        canonical = json.dumps(values, sort_keys=True, default=_tagged, separators=(",", ":"))
+        key = f"{sys.version}\0{self.template.name}\0{canonical}"
         digest = hashlib.sha256(key.encode()).hexdigest()
         self._digests[id(ctx.get("migrations"))] = digest
         path = CACHE / "projects" / digest
@@ -413,6 +418,11 @@ def render_file(repo: Path, rel: str) -> bytes | None:
     except Exception:  # noqa: BLE001 - the caller goes on without it
         return None
     return None
+
+
+def _tagged(value: Any) -> dict[str, str]:
+    """A YAML value JSON has no type for (a date), as JSON that no YAML string gives."""
+    return {"\0": f"{type(value).__name__}:{value!r}"}
 
 
 def _store(path: Path, body: bytes, keep: int) -> None:
