@@ -1,17 +1,24 @@
 """Benchmark: add one table to a 500-table project, and scaffold 10/100/500 tables.
 
-    python benchmarks/add_table.py [--runs 3] [--tables 500] [--skip-peers]
+    python benchmarks/add_table.py [--runs 3] [--tables 500] [--scaling 100,500,2000]
+                                   [--skip-peers] [--skip-copier]
 
 Times, as medians of ``--runs`` wall-clock runs (each a fresh process, as a
 user would run it), on a 500-table project in 60 changelog entries spread over
 the three workspaces:
 
-- ``supa-schema update --data-file`` (renders only what the entry touches);
+- ``supa-schema update --data-file`` with warm caches: each run appends one
+  table to the same data file and updates the repo the run before updated
+  (a first, untimed update warms the caches), as a user evolving a schema does;
+- ``supa-schema update --data-file`` with no cache: a fresh copy of the
+  project, an empty cache directory and no fragment store;
 - plain ``copier update --data-file`` (Copier renders both versions in full);
 - the peers on the same 500 tables: drizzle-kit's incremental ``generate``
   (diffing its last snapshot against schema.ts) and alembic's
   ``revision --autogenerate`` (against a database with the 500 tables);
-- ``copier copy`` of 10, 100 and 500 tables.
+- ``copier copy`` of 10, 100 and 500 tables;
+- the CLI's two update rows again at each ``--scaling`` size (100, 500 and
+  2000 tables), to show how they grow with the project.
 
 Needs what the tests need (Python packages of ``.[test]``, npm, git).
 """
@@ -36,6 +43,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "src"))
+# The CLI and its engine from this checkout, also in the processes it starts.
+PYTHONPATH = [str(ROOT / "src"), str(ROOT / "extensions"), os.environ.get("PYTHONPATH", "")]
 
 import project  # noqa: E402
 
@@ -193,69 +202,127 @@ def alembic_autogenerate(base: Path, updated: Path, work: Path, runs: int) -> li
     return samples
 
 
+def cli_update(repo: Path, data: Path, cache: Path, fragments: bool = True) -> float:
+    """One ``supa-schema update --data-file`` in ``repo`` with the cache directory ``cache``."""
+    env = {"SUPA_SCHEMA_CACHE": str(cache), "PYTHONPATH": os.pathsep.join(PYTHONPATH)}
+    if not fragments:
+        env["SUPA_SCHEMA_FRAGMENT_CACHE"] = "0"
+    return run(
+        [sys.executable, "-m", "supa_schema_cli", "update", "--data-file", str(data)],
+        cwd=repo,
+        env=env,
+    )
+
+
+def commit(repo: Path) -> None:
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-qm", "u")
+
+
+def cli_rows(base: Path, answers: dict, work: Path, runs: int) -> tuple[float, float, Path]:
+    """Medians of the CLI's update with warm caches and with none, and the repo of the
+    first no-cache run (the one table of ``project.one_more_table`` added)."""
+    tag = base.name
+    # Warm: successive updates of one repo, each appending a table to one data
+    # file; an untimed first update warms the caches as the previous one would.
+    repo = work / f"{tag}-warm"
+    shutil.copytree(base, repo, symlinks=True)
+    cache, data = work / f"{tag}-cache", work / f"{tag}-data.yml"
+    warm = []
+    for i in range(runs + 1):
+        answers = project.one_more_table(answers, "python", f"_{i}")
+        write(data, answers)
+        elapsed = cli_update(repo, data, cache)
+        commit(repo)
+        if i:
+            warm.append(elapsed)
+    cold = []
+    b = write(work / f"{tag}-b.yml", project.one_more_table(project_answers(base)))
+    for i in range(runs):
+        repo = work / f"{tag}-cold-{i}"
+        shutil.copytree(base, repo, symlinks=True)
+        cold.append(cli_update(repo, b, work / f"{tag}-cold-cache-{i}", fragments=False))
+    return median(warm), median(cold), work / f"{tag}-cold-0"
+
+
+def project_answers(base: Path) -> dict:
+    """The answers ``base`` was scaffolded from (kept beside it)."""
+    answers: dict = yaml.safe_load((base.parent / f"{base.name}.answers.yml").read_text())
+    return answers
+
+
+def scaffold(template: Path, work: Path, tables: int) -> Path:
+    """A committed ``tables``-table project (its answers beside it)."""
+    answers = write(work / f"base{tables}.answers.yml", project.answers(tables, min(60, tables)))
+    base = work / f"base{tables}"
+    copier_copy(template, answers, base)
+    git(base, "init", "-q")
+    commit(base)
+    return base
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tables", type=int, default=500)
+    parser.add_argument("--scaling", default="100,500,2000", help="sizes for the CLI rows")
     parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument(
+        "--skip-copier", action="store_true", help="no copier copy / copier update rows (quicker)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="supa-bench-"))
     figures: dict[str, float] = {}
+    scaling: dict[int, tuple[float, float]] = {}
     try:
         template = template_copy(work)
-        base_answers = project.answers(args.tables, 60)
-        write(work / "a.yml", base_answers)
-        b = write(work / "b.yml", project.one_more_table(base_answers))
-
-        for size in (10, 100, args.tables):
+        for size in () if args.skip_copier else (10, 100, args.tables):
             answers = write(work / f"s{size}.yml", project.answers(size, min(60, size)))
             samples = []
             for i in range(args.runs):
                 samples.append(copier_copy(template, answers, work / f"copy{size}-{i}"))
-                if size != args.tables or i:
-                    shutil.rmtree(work / f"copy{size}-{i}")
+                shutil.rmtree(work / f"copy{size}-{i}")
             figures[f"copier copy, {size} tables"] = median(samples)
-        base = work / f"copy{args.tables}-0"
-        git(base, "init", "-q")
-        git(base, "add", "-A")
-        git(base, "-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-qm", "a")
+        base = scaffold(template, work, args.tables)
+        b = write(work / "b.yml", project.one_more_table(project_answers(base)))
 
-        def timed_update(cmd: list[str], label: str) -> Path:
-            samples = []
-            for i in range(args.runs):
-                repo = work / f"{label}-{i}"
-                shutil.copytree(base, repo, symlinks=True)
-                samples.append(run(cmd, cwd=repo))
-            figures[label] = median(samples)
-            return work / f"{label}-0"
+        warm, cold, fast = cli_rows(base, project_answers(base), work, args.runs)
+        scaling[args.tables] = (warm, cold)
+        figures["supa-schema update --data-file (warm caches)"] = warm
+        figures["supa-schema update --data-file (no cache)"] = cold
 
-        fast = timed_update(
-            [sys.executable, "-m", "supa_schema_cli", "update", "--data-file", str(b)],
-            "supa-schema update",
-        )
-        plain = timed_update(
-            [
-                sys.executable,
-                "-m",
-                "copier",
-                "update",
-                "--trust",
-                "--defaults",
-                "--quiet",
-                "--vcs-ref",
-                "HEAD",
-                "--data-file",
-                str(b),
-            ],
-            "copier update",
-        )
-        same = subprocess.run(
-            ["diff", "-r", "-q", "-x", ".git", str(fast), str(plain)],
-            capture_output=True,
-            text=True,
-        )
-        if same.returncode != 0:
-            raise SystemExit(f"the two updates differ:\n{same.stdout}")
+        samples = []
+        for i in range(0 if args.skip_copier else args.runs):
+            repo = work / f"copier-update-{i}"
+            shutil.copytree(base, repo, symlinks=True)
+            samples.append(
+                run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "copier",
+                        "update",
+                        "--trust",
+                        "--defaults",
+                        "--quiet",
+                        "--vcs-ref",
+                        "HEAD",
+                        "--data-file",
+                        str(b),
+                    ],
+                    cwd=repo,
+                )
+            )
+        if samples:
+            figures["copier update --data-file"] = median(samples)
+            plain = work / "copier-update-0"
+            same = subprocess.run(
+                ["diff", "-r", "-q", "-x", ".git", str(fast), str(plain)],
+                capture_output=True,
+                text=True,
+            )
+            if same.returncode != 0:
+                raise SystemExit(f"the two updates differ:\n{same.stdout}")
         if not args.skip_peers:
             figures["drizzle-kit generate (incremental)"] = median(
                 drizzle_incremental(base, fast, work, args.runs)
@@ -263,30 +330,40 @@ def main() -> None:
             figures["alembic revision --autogenerate"] = median(
                 alembic_autogenerate(base, fast, work, args.runs)
             )
+        for size in sorted({int(n) for n in args.scaling.split(",") if n} - {args.tables}):
+            sized = scaffold(template, work, size)
+            warm, cold, _ = cli_rows(sized, project_answers(sized), work, args.runs)
+            scaling[size] = (warm, cold)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     cpu = os.cpu_count()
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = os.getloadavg()[0]
     print(
         f"machine: {platform.machine()}, {cpu} cores, {mem:.0f} GiB, Python "
-        f"{platform.python_version()}; medians of {args.runs} runs; "
-        f"{args.tables} tables in 60 entries"
+        f"{platform.python_version()}; load average {load:.1f} at the end; "
+        f"medians of {args.runs} runs; {args.tables} tables in {min(60, args.tables)} entries"
     )
     width = max(map(len, figures))
     for label, seconds in figures.items():
         print(f"  {label:<{width}}  {seconds:7.2f} s")
     peer = figures.get("drizzle-kit generate (incremental)")
     if peer:
-        print(
-            f"  ratio supa-schema update / drizzle-kit: "
-            f"{figures['supa-schema update'] / peer:.2f} (target <= 1.0)"
-        )
-        print(
-            f"  ratio copier update / drizzle-kit:      "
-            f"{figures['copier update'] / peer:.2f} (target <= 3.0)"
-        )
-    print(json.dumps(figures))
+        for label, target in (
+            ("supa-schema update --data-file (warm caches)", 0.5),
+            ("supa-schema update --data-file (no cache)", 1.0),
+            ("copier update --data-file", 3.0),
+        ):
+            if label not in figures:
+                continue
+            print(
+                f"  ratio {label} / drizzle-kit: {figures[label] / peer:.2f} (target <= {target})"
+            )
+    print("  supa-schema update --data-file by project size (warm caches / no cache):")
+    for size, (warm, cold) in sorted(scaling.items()):
+        print(f"    {size:5d} tables  {warm:7.2f} s  {cold:7.2f} s")
+    print(json.dumps({**figures, "scaling": scaling}))
 
 
 if __name__ == "__main__":

@@ -60,17 +60,17 @@ def answers(tables: int = 500, entries: int = 60, tenant: bool = True) -> dict:
     }
 
 
-def one_more_table(base: dict, workspace: str = "typescript") -> dict:
-    """``base`` plus one entry that adds a single table."""
+def one_more_table(base: dict, workspace: str = "typescript", suffix: str = "") -> dict:
+    """``base`` plus one entry that adds a single table (``extra_items{suffix}``)."""
     new = dict(base)
     new["migrations"] = [
         *base["migrations"],
         {
-            "name": "add_extra_table",
+            "name": f"add_extra_table{suffix}",
             "workspace": workspace,
             "actions": [
                 {
-                    "table": "extra_items",
+                    "table": f"extra_items{suffix}",
                     "tenant": True,
                     "timestamps": True,
                     "columns": [{"name": "title", "type": "text", "required": True}],

@@ -637,3 +637,40 @@ def test_fragment_store_gives_the_bytes_a_plain_render_gives(tmp_path, template_
     result = copier_copy(data, plain, template=template_repo, env=env, check=False)
     assert result.returncode == 0, result.stderr
     assert snapshot(cached) == snapshot(plain)
+
+
+def test_successive_updates_give_the_same_bytes_with_caches_and_without(tmp_path, saas_repo):
+    """Updates read parsed answers, folded projects and rendered files back from the
+    cache (and parse only the entries appended to the data file): the trees are the
+    same as with no cache at all, also when every step is read back."""
+    answers = load_example("saas")
+    steps = []
+    for kind, workspace in (("table", "typescript"), ("column", "python"), ("index", "rust")):
+        answers = copy.deepcopy(answers)
+        entry = new_entry(kind, workspace)
+        answers["migrations"].append({**entry, "name": f"{entry['name']}_{len(steps)}"})
+        steps.append(copy.deepcopy(answers))
+
+    def updates(name: str, cache: Path | None) -> dict[str, bytes]:
+        repo = clone(saas_repo, tmp_path / name)
+        data = tmp_path / f"{name}.yml"  # one data file that grows, as a user's does
+        for i, step in enumerate(steps):
+            write_answers(data, step)
+            env = {**os.environ, "SUPA_SCHEMA_CACHE": str(cache or tmp_path / f"{name}-{i}")}
+            if cache is None:
+                env["SUPA_SCHEMA_FRAGMENT_CACHE"] = "0"
+            result = subprocess.run(
+                [sys.executable, "-m", "supa_schema_cli", "update", "--data-file", str(data)],
+                cwd=repo,
+                capture_output=True,
+                text=True,
+                env=env,
+            )
+            assert result.returncode == 0, result.stderr
+            git(repo, "add", "-A")
+            git(repo, "commit", "-qm", f"step {i}")
+        return snapshot(repo)
+
+    plain = updates("plain", None)
+    assert updates("cached", tmp_path / "cache") == plain
+    assert updates("again", tmp_path / "cache") == plain  # every step read back

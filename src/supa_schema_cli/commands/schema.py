@@ -101,7 +101,7 @@ def update(
     keeping hand edits. When other answers change, runs the real `copier update`.
     """
     try:
-        data = apply.load_yaml(data_file.read_text()) or {}
+        data = apply.PARSED.load(data_file.read_text(), data_file) or {}
     except yaml.YAMLError as err:
         fail(f"{data_file} is not valid YAML: {err}")
     if not isinstance(data, dict):
