@@ -76,6 +76,34 @@ def copier(*args: str, cwd: Path | None = None) -> None:
     assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout}\n{result.stderr}"
 
 
+def copy_at(template: Path, ref: str, answers: Path, dst: Path) -> Path:
+    """`copier copy` of the template as it was at `ref`."""
+    copier(
+        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", ref,
+        "--data-file", str(answers), str(template), str(dst),
+    )  # fmt: skip
+    return dst
+
+
+def repo_made_at(template: Path, ref: str, answers: Path, dst: Path) -> Path:
+    """A user's repo made by the template at `ref`, committed as a user would."""
+    copy_at(template, ref, answers, dst)
+    git(dst, "init", "-q")
+    git(dst, "add", "-A")
+    git(dst, "commit", "-qm", f"made by the template at {ref}")
+    return dst
+
+
+def assert_same_catalog(expected_uri: str, got_uri: str) -> None:
+    expected, got = catalog(expected_uri), catalog(got_uri)
+    for part in CATALOG:
+        assert got[part] == expected[part], (
+            part,
+            sorted(got[part] - expected[part]),
+            sorted(expected[part] - got[part]),
+        )
+
+
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     """This checkout, history included, with the working tree committed on top (a
@@ -110,14 +138,7 @@ def old_answers(template, tmp_path_factory) -> Path:
 def test_a_pre_isolation_repo_upgrades_to_the_catalog_of_a_fresh_repo(
     template, old_answers, pg, pgtap_sql, tmp_path
 ):
-    repo = tmp_path / "repo"
-    copier(
-        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", FORMAT_1,
-        "--data-file", str(old_answers), str(template), str(repo),
-    )  # fmt: skip
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "made by the older template")
+    repo = repo_made_at(template, FORMAT_1, old_answers, tmp_path / "repo")
     live = pg.create_database("upgrade_live")
     # The CLI's parser wants a host before `?host=<socket directory>`.
     url = live.replace("@/", "@localhost/", 1)
@@ -162,20 +183,10 @@ def test_a_pre_isolation_repo_upgrades_to_the_catalog_of_a_fresh_repo(
     assert pushed.returncode == 0, pushed.stdout[-3000:] + pushed.stderr[-3000:]
     applied = [line for line in (pushed.stdout + pushed.stderr).splitlines() if "Applying" in line]
     assert applied == [f"Applying migration {Path(name).name}..." for name in added], applied
-    fresh = tmp_path / "fresh"
-    copier(
-        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD",
-        "--data-file", str(old_answers), str(template), str(fresh),
-    )  # fmt: skip
+    fresh = copy_at(template, "HEAD", old_answers, tmp_path / "fresh")
     reference = pg.create_database("upgrade_reference")
     database.apply_migrations(reference, fresh)
-    expected, got = catalog(reference), catalog(live)
-    for part in CATALOG:
-        assert got[part] == expected[part], (
-            part,
-            sorted(got[part] - expected[part]),
-            sorted(expected[part] - got[part]),
-        )
+    assert_same_catalog(reference, live)
 
     with psycopg.connect(live) as conn:
         link_org = conn.execute("select org_id from public.products_categories").fetchall()
@@ -193,20 +204,13 @@ def test_a_pre_isolation_repo_upgrades_to_the_catalog_of_a_fresh_repo(
     # `supabase db reset` on the upgraded repo: old files, then the upgrade.
     reset = pg.create_database("upgrade_reset")
     database.apply_migrations(reset, repo)
-    assert catalog(reset) == expected
+    assert catalog(reset) == catalog(reference)
 
 
 def test_entries_after_an_upgrade_follow_it_in_every_range(template, old_answers, pg, tmp_path):
     """A later entry is numbered after its range's upgrade file and written in the
     new format, so it can reference an upgraded table with an org-scoped key."""
-    repo = tmp_path / "repo"
-    copier(
-        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", FORMAT_1,
-        "--data-file", str(old_answers), str(template), str(repo),
-    )  # fmt: skip
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "made by the older template")
+    repo = repo_made_at(template, FORMAT_1, old_answers, tmp_path / "repo")
     copier("update", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD", cwd=repo)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "template upgrade")
@@ -262,14 +266,7 @@ def test_a_format_2_repo_keeps_its_files_and_writes_later_additions_live_safe(
 ):
     answers = tmp_path / "saas.yml"
     answers.write_text(git(template, "show", f"{FORMAT_2}:examples/saas.yml"))
-    repo = tmp_path / "repo"
-    copier(
-        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", FORMAT_2,
-        "--data-file", str(answers), str(template), str(repo),
-    )  # fmt: skip
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "format 2")
+    repo = repo_made_at(template, FORMAT_2, answers, tmp_path / "repo")
     before = migration_files(snapshot(repo))
     recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
     recorded["migrations"].append(
@@ -300,11 +297,7 @@ def test_a_format_2_repo_keeps_its_files_and_writes_later_additions_live_safe(
 
     # A fresh copy with the recorded answers writes the first entries as format 2
     # did, byte for byte, so `copier recopy` and the CLI agree with the files.
-    fresh = tmp_path / "fresh"
-    copier(
-        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD",
-        "--data-file", str(repo / ".copier-answers.yml"), str(template), str(fresh),
-    )  # fmt: skip
+    fresh = copy_at(template, "HEAD", repo / ".copier-answers.yml", tmp_path / "fresh")
     assert migration_files(snapshot(fresh)) == after
     uri = pg.create_database("format_2_then_3")
     database.apply_migrations(uri, repo)
@@ -316,14 +309,7 @@ def test_other_examples_upgrade_to_the_catalog_of_a_fresh_repo(template, example
     vector tables (embeddings) upgrade too."""
     answers = tmp_path / f"{example}.yml"
     answers.write_text(git(template, "show", f"{FORMAT_1}:examples/{example}.yml"))
-    repo = tmp_path / "repo"
-    copier(
-        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", FORMAT_1,
-        "--data-file", str(answers), str(template), str(repo),
-    )  # fmt: skip
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "made by the older template")
+    repo = repo_made_at(template, FORMAT_1, answers, tmp_path / "repo")
     live = pg.create_database(f"upgrade_{example}")
     database.apply_migrations(live, repo)
     before = migration_files(snapshot(repo))
@@ -336,17 +322,7 @@ def test_other_examples_upgrade_to_the_catalog_of_a_fresh_repo(template, example
     with psycopg.connect(live, autocommit=True) as conn:
         for name in added:
             database.apply_file(conn, repo / name)
-    fresh = tmp_path / "fresh"
-    copier(
-        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD",
-        "--data-file", str(answers), str(template), str(fresh),
-    )  # fmt: skip
+    fresh = copy_at(template, "HEAD", answers, tmp_path / "fresh")
     reference = pg.create_database(f"upgrade_{example}_reference")
     database.apply_migrations(reference, fresh)
-    expected, got = catalog(reference), catalog(live)
-    for part in CATALOG:
-        assert got[part] == expected[part], (
-            part,
-            sorted(got[part] - expected[part]),
-            sorted(expected[part] - got[part]),
-        )
+    assert_same_catalog(reference, live)
