@@ -10,6 +10,7 @@ changelog entries number after it.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
 import subprocess
@@ -245,15 +246,18 @@ def test_generate_drizzle_makes_only_the_change_then_sync(
     # the new migration holds only the hand-made change, in drizzle-kit's scratch folder.
     assert sorted(p.relative_to(ws).as_posix() for p in ws.glob("drizzle/**/*.sql")) == [
         "drizzle/00101_create_catalog.sql",
+        "drizzle/kit/0000_supa_schema_baseline.sql",
         "drizzle/kit/0001_add_color.sql",
     ]
+    assert (ws / "drizzle/kit/0000_supa_schema_baseline.sql").read_text().startswith("--")
+    assert_journal_matches_files(ws)
     assert (
         ws / "drizzle/kit/0001_add_color.sql"
     ).read_text().strip() == 'ALTER TABLE "products" ADD COLUMN "color" text;'
     # The snapshot is current: the workspace's own script finds nothing more to write.
     again = npm(ws, "run", "db:generate")
     assert "No schema changes, nothing to migrate" in again.stdout, again.stdout
-    assert len(list(ws.glob("drizzle/**/*.sql"))) == 2
+    assert len(list(ws.glob("drizzle/**/*.sql"))) == 3
     commit(repo, "drizzle migration")
     synced = cli(repo, "sync")
     assert synced.returncode == 0, synced.stderr
@@ -274,6 +278,33 @@ def test_generate_drizzle_makes_only_the_change_then_sync(
     synced = cli(repo, "sync")
     assert synced.returncode == 0, synced.stderr
     assert "supabase/migrations/00103_node_add_size.sql" in synced.stderr
+    assert_journal_matches_files(ws)
+
+
+def assert_journal_matches_files(ws: Path) -> None:
+    """drizzle-kit's journal lists exactly its folder's SQL files, one snapshot each,
+    and `drizzle-kit check` finds the snapshots consistent."""
+    kit = ws / "drizzle/kit"
+    journal = json.loads((kit / "meta/_journal.json").read_text())
+    tags = [e["tag"] for e in journal["entries"]]
+    assert sorted(f"{t}.sql" for t in tags) == sorted(p.name for p in kit.glob("*.sql"))
+    assert sorted(f"{t.split('_')[0]}_snapshot.json" for t in tags) == sorted(
+        p.name for p in (kit / "meta").glob("*_snapshot.json")
+    )
+    checked = subprocess.run(
+        [str(ws / "node_modules/.bin/drizzle-kit"), "check"],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert checked.returncode == 0 and "Everything's fine" in checked.stdout, (
+        checked.stdout + checked.stderr
+    )
+
+
+def kit_files(ws: Path) -> dict[str, bytes]:
+    return {p.relative_to(ws).as_posix(): p.read_bytes() for p in ws.glob("drizzle/**/*.*")}
 
 
 def npm(ws: Path, *args: str) -> subprocess.CompletedProcess:
@@ -352,10 +383,20 @@ def test_a_drizzle_table_syncs_into_every_workspace(tmp_path, template_repo, nod
     uri = pg.create_database("orm_drizzle_table")
     database.apply_migrations(uri, repo)
     assert {"org_id", "id", "product_id", "body", "verified"} <= columns(uri, "reviews")
+    # drizzle-kit's journal lists only files that exist: the replaced migration is a
+    # baseline now (its SQL is the entry's, in supabase/migrations).
+    assert not (ws / "drizzle/kit/0001_add_reviews.sql").exists()
+    assert (ws / "drizzle/kit/0001_supa_schema_baseline.sql").is_file()
+    assert_journal_matches_files(ws)
     # Nothing is left to sync.
     commit(repo, "synced")
     again = cli(repo, "sync")
     assert "nothing to sync" in again.stderr, again.stderr
+    # drizzle-kit's own rerun finds the synced schema.ts in its snapshot: it writes nothing.
+    before = kit_files(ws)
+    rerun = npm(ws, "run", "db:generate")
+    assert "No schema changes, nothing to migrate" in rerun.stdout, rerun.stdout
+    assert kit_files(ws) == before
     # drizzle-kit's snapshot is the synced schema: its next migration holds only the next edit.
     line = '    verified: boolean("verified").notNull().default(false),\n'
     schema.write_text(schema.read_text().replace(line, line + '    stars: text("stars"),\n'))

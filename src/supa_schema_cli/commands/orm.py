@@ -10,6 +10,7 @@ verbatim SQL. Each entry takes the next number of its workspace's service range.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -195,14 +196,44 @@ def _drizzle_baseline(name: str, kit: Path, ws_dir: Path, repo: Path, rel: str) 
     if result.returncode != 0:
         _show(result)
         return False
-    for sql in drizzle_out(ws_dir).glob(f"*_{BASELINE}.sql"):
-        sql.unlink()
+    tidy_drizzle_journal(drizzle_out(ws_dir))
     say(
         f"{name}: recorded a drizzle-kit snapshot of the generated schema in "
         f"{drizzle_out(ws_dir).relative_to(ws_dir).as_posix()}/meta "
         "(its SQL is already in supabase/migrations)"
     )
     return True
+
+
+BASELINE_SQL = (
+    "-- supa-schema: drizzle-kit's snapshot of the schema supabase/migrations build.\n"
+    "-- Its SQL is in supabase/migrations, so there is nothing to run here; the file\n"
+    "-- stays so that drizzle-kit's journal (meta/_journal.json) lists only files that exist.\n"
+)
+
+
+def tidy_drizzle_journal(out: Path) -> None:
+    """Make drizzle-kit's journal list exactly the SQL files of its folder.
+
+    drizzle-kit itself (`migrate`, `drop`) expects each journal entry's file.
+    A baseline's SQL (the whole schema) and a migration that sync replaced by
+    its entry's render are in supabase/migrations, so their entries become
+    baselines whose file is a comment. Their snapshots stay: drizzle-kit's
+    next `generate` diffs against the last one.
+    """
+    journal_path = out / "meta" / "_journal.json"
+    if not journal_path.is_file():
+        return
+    journal = json.loads(journal_path.read_text())
+    entries = journal.get("entries") or []
+    for entry in entries:
+        tag = str(entry.get("tag"))
+        if tag.endswith(f"_{BASELINE}") or not (out / f"{tag}.sql").is_file():
+            entry["tag"] = f"{tag.split('_')[0]}_{BASELINE}"
+            (out / f"{entry['tag']}.sql").write_text(BASELINE_SQL)
+    text = json.dumps(journal, indent=2, ensure_ascii=False)
+    if text != journal_path.read_text():
+        journal_path.write_text(text)
 
 
 def _generate_drizzle(name: str, ws_dir: Path, rel: str, migration: str | None, repo: Path) -> bool:
@@ -373,7 +404,8 @@ def _candidates(
             p
             for f in dict.fromkeys(folders)
             for p in f.glob("*.sql")
-            if not p.name.endswith(".down.sql")
+            # drizzle-kit's baselines hold no change: their SQL is a comment
+            if not p.name.endswith((".down.sql", f"_{BASELINE}.sql"))
         ]
     synced = {m.synced_from for m in project.migrations if m.synced}
     out = []
@@ -676,8 +708,11 @@ def _refresh_drizzle_snapshot(name: str, repo: Path, rel: str) -> None:
     drizzle-kit's meta folder still holds the user's version of the change; the entry's
     render adds what the engine adds (org_id, keys, policies), which the
     next `drizzle-kit generate` would otherwise put in its migration again.
+    The replaced migration's journal entry becomes a baseline too
+    (``tidy_drizzle_journal``).
     """
     ws_dir = repo / rel
+    tidy_drizzle_journal(drizzle_out(ws_dir))  # also without drizzle-kit installed
     kit = ws_dir / "node_modules" / ".bin" / "drizzle-kit"
     if not kit.exists() or not _drizzle_baseline(name, kit, ws_dir, repo, rel):
         meta = (drizzle_out(ws_dir) / "meta").relative_to(ws_dir).as_posix()
