@@ -15,8 +15,10 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pexpect
 import psycopg
 import pytest
 import yaml
@@ -48,6 +50,7 @@ def cli(repo: Path, *args: str, path: str | None = None) -> subprocess.Completed
         env=env,
         capture_output=True,
         text=True,
+        stdin=subprocess.DEVNULL,  # no terminal: sync asks nothing
     )
 
 
@@ -544,6 +547,47 @@ def test_a_sqlx_migration_syncs_with_flags_and_keeps_a_function_as_sql(tmp_path,
     )
     commit(repo, "synced")
     assert "nothing to sync" in cli(repo, "sync").stderr
+
+
+def test_sync_asks_a_created_tables_questions_on_a_terminal(tmp_path, template_repo):
+    """On a terminal, a table the migration creates gets `supa-schema table`'s questions,
+    each defaulting to what the SQL says; a flag answers its question instead."""
+    repo = scaffold(tmp_path, template_repo, 4)
+    (repo / "apps/rust/migrations/20250101120000_carriers_log.sql").write_text(SQLX_SQL)
+    commit(repo, "a migration written for sqlx-cli")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "supa_schema_cli", "sync", "--no-soft-delete", "--repo", str(repo)],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"},
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 200),
+    )
+    for prompt, keys in [
+        ("carriers_log: Multi-tenant \\(org_id and tenant RLS\\)\\?", "y"),
+        # created_at/updated_at are not in the SQL: the default is no; answer yes.
+        ("carriers_log: Audit timestamps \\(created_at, updated_at\\)\\?", "y"),
+    ]:
+        child.expect(prompt)
+        time.sleep(0.1)
+        child.send(keys)
+    child.expect(pexpect.EOF, timeout=120)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "Soft delete" not in child.before  # --no-soft-delete answered it
+    *_, mapped, rest = answers(repo)["migrations"]
+    table = mapped["actions"][0]
+    assert (table["table"], table.get("tenant"), table.get("timestamps")) == (
+        "carriers_log",
+        True,
+        True,
+    )
+    assert "soft_delete" not in table
+    assert rest["name"] == "carriers_log_sql"
+    assert (
+        "create table public.carriers_log"
+        in (repo / "supabase/migrations/00302_rust_carriers_log.sql").read_text()
+    )
 
 
 REVISION = """from alembic import op

@@ -302,3 +302,35 @@ def test_sql_that_does_not_parse_names_file_and_line():
     with pytest.raises(sqlmap.SqlError) as err:
         sqlmap.map_sql(sql, "drizzle/0002_bad.sql", project())
     assert str(err.value) == 'drizzle/0002_bad.sql:3: syntax error at or near "tabel"'
+
+
+def test_a_created_tables_open_questions_are_asked_in_the_table_commands_order():
+    """tenant, soft delete, timestamps, as `supa-schema table` asks, each defaulting to
+    what the SQL says; a flag answers its question, and SQL with org_id asks no tenancy."""
+    asked: list[tuple[str, str, bool]] = []
+
+    def ask(table: str, option: str, default: bool) -> bool:
+        asked.append((table, option, default))
+        return option == "soft_delete"
+
+    sql = (
+        "create table notes (id uuid primary key default gen_random_uuid(), body text,\n"
+        "  created_at timestamptz not null default now(),\n"
+        "  updated_at timestamptz not null default now());\n"
+        "create table pins (id uuid primary key default gen_random_uuid(), org_id uuid);\n"
+    )
+    flags = sqlmap.TableFlags(timestamps=True, ask=ask)
+    mapped = sqlmap.map_sql(sql, "m.sql", project(), flags)
+    assert asked == [
+        ("notes", "tenant", True),
+        ("notes", "soft_delete", False),
+        ("pins", "soft_delete", False),
+    ]
+    notes, pins = mapped.actions
+    assert notes == {
+        "table": "notes",
+        "timestamps": True,
+        "soft_delete": True,
+        "columns": [{"name": "body", "type": "text"}],
+    }
+    assert pins == {"table": "pins", "tenant": True, "timestamps": True, "soft_delete": True}

@@ -27,8 +27,9 @@ from rich.markup import escape
 import supa_schema
 
 from .. import apply, sqlmap
-from ..cli import HERE, OnlyWorkspace, Repo, console, data_file_option, fail, say
+from ..cli import HERE, OnlyWorkspace, Repo, Yes, console, data_file_option, fail, say
 from ..repo import orm_of, recorded_answers, selected_workspaces, validate
+from .schema import ask_table_option, interactive
 
 # Where each ORM keeps its migrations, relative to the workspace.
 ORM_FOLDERS = {"drizzle": "drizzle", "sqlalchemy": "alembic/versions", "sqlx": "migrations"}
@@ -723,6 +724,24 @@ def _refresh_drizzle_snapshot(name: str, repo: Path, rel: str) -> None:
         )
 
 
+def _refuse_dirty(repo: Path) -> None:
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    if dirty.returncode == 0 and dirty.stdout.strip():
+        fail(
+            f"{repo} has uncommitted changes: commit them first (the ORM migration and "
+            "the schema edit that made it), so the sync can be reviewed"
+        )
+
+
+def _ask_table_option(table: str, option: str, default: bool) -> bool:
+    return ask_table_option(option, default, table)
+
+
 def sync(
     workspace: OnlyWorkspace = None,
     repo: Repo = HERE,
@@ -731,13 +750,15 @@ def sync(
     soft_delete: SoftDeleteFlag = None,
     timestamps: TimestampsFlag = None,
     verbatim: VerbatimFlag = False,
+    yes: Yes = False,
 ) -> None:
     """Turn new ORM migrations into changelog entries, numbered in the workspace's range.
 
     Each migration's SQL is parsed with PostgreSQL's parser: statements that map
     to changelog actions become an entry every workspace renders (models, the
     Supabase migration with RLS, pgTAP); the rest stays verbatim SQL, listed
-    with the reason.
+    with the reason. A table the migration creates gets `supa-schema table`'s
+    questions (tenant, soft delete, timestamps) unless flags or --yes answer them.
     """
     repo = repo.resolve()
     answers = recorded_answers(repo)
@@ -745,7 +766,12 @@ def sync(
     selected = selected_workspaces(repo, workspace)
     recorded = list(answers.get("migrations") or [])
     taken = {e["name"] for e in recorded if isinstance(e, dict) and e.get("name")}
-    flags = sqlmap.TableFlags(tenant=tenant, soft_delete=soft_delete, timestamps=timestamps)
+    flags = sqlmap.TableFlags(
+        tenant=tenant,
+        soft_delete=soft_delete,
+        timestamps=timestamps,
+        ask=_ask_table_option if interactive(yes) else None,
+    )
     new: list[dict[str, Any]] = []
     results: list[Synced] = []
     for ws_name, ws in selected.items():
@@ -760,6 +786,8 @@ def sync(
         if orm == "sqlalchemy" and found:
             python = project.migrations_of(ws_name)
             found = _chain(ws_name, found, python[-1].revision if python else None)
+        if found and not results and not new:
+            _refuse_dirty(repo)  # before any question is asked
         for c in found:
             sql = _sql_of(c, orm, ws_dir)
             if not sql.strip():
@@ -795,17 +823,6 @@ def sync(
         synced = supa_schema.build({**apply.user_answers(answers), "migrations": migrations})
     except supa_schema.SchemaError as err:
         fail(f"cannot sync: {err}")
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-    )
-    if dirty.returncode == 0 and dirty.stdout.strip():
-        fail(
-            f"{repo} has uncommitted changes: commit them first (the ORM migration and "
-            "the schema edit that made it), so the sync can be reviewed"
-        )
     absorbed = _absorb_schema_edits(repo, selected, results)
     try:
         apply.apply_changelog(repo, migrations, data_file, allow_dirty=bool(absorbed))
