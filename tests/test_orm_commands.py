@@ -40,8 +40,12 @@ RUST_SQL = (
 NOTES = "    notes: Mapped[str | None] = mapped_column(sa.Text)\n"
 
 
+# The CLI and the engine of this checkout (not of another one installed in the venv).
+CLI_PATH = os.pathsep.join([str(ROOT / "src"), str(ROOT / "extensions")])
+
+
 def cli(repo: Path, *args: str, path: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "400"}
+    env = {**os.environ, "PYTHONPATH": CLI_PATH, "COLUMNS": "400"}
     if path is not None:
         env["PATH"] = path
     return subprocess.run(
@@ -558,7 +562,7 @@ def test_sync_asks_a_created_tables_questions_on_a_terminal(tmp_path, template_r
     child = pexpect.spawn(
         sys.executable,
         ["-m", "supa_schema_cli", "sync", "--no-soft-delete", "--repo", str(repo)],
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"},
+        env={**os.environ, "PYTHONPATH": CLI_PATH, "COLUMNS": "200"},
         encoding="utf-8",
         timeout=60,
         dimensions=(40, 200),
