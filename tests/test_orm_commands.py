@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pexpect
 import psycopg
 import pytest
 import yaml
-from support import ROOT, copier_copy, copier_update, git, load_example, scaffold
+from support import CARGO_TARGET, ROOT, copier_copy, copier_update, git, load_example, scaffold
 
 import supa_schema
 from supa_schema_cli import database
@@ -549,6 +550,102 @@ def test_a_sqlx_migration_syncs_with_flags_and_keeps_a_function_as_sql(tmp_path,
     assert {"org_id", "id", "shipment_id", "note", "created_at", "updated_at"} == columns(
         uri, "carriers_log"
     )
+    commit(repo, "synced")
+    assert "nothing to sync" in cli(repo, "sync").stderr
+
+
+RENAME_SQL = (
+    "-- Add migration script here\n"
+    "alter table public.shipments rename column weight_kg to weight;\n"
+)
+
+
+def check(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    """`supa-schema check`: the migrations apply, and alembic check (and, unless told
+    otherwise, cargo test) find the workspaces agree with the database.
+
+    --no-typescript: its step is `npm install` and `tsc`; drizzle-kit's own rerun
+    (which finds nothing to write) checks the TypeScript workspace here instead.
+    """
+    data = Path(tempfile.mkdtemp(prefix="supa-schema-check-"))
+    try:
+        env = {**os.environ, "PYTHONPATH": CLI_PATH, "COLUMNS": "400"}
+        env["CARGO_TARGET_DIR"] = str(CARGO_TARGET)  # shared with the Rust tests' builds
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "supa_schema_cli",
+                "check",
+                "--data-dir",
+                str(data),
+                "--no-typescript",
+                *args,
+            ],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=1800,
+        )
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_sqlx_column_rename_reaches_every_workspace_and_keeps_rows(tmp_path, template_repo, pg):
+    """A column renamed in a hand-written sqlx-cli migration: sync maps it to
+    `rename_column`, the Python and TypeScript models rename it too, a row written
+    before keeps its value, and `supa-schema check` passes (alembic check, cargo test)."""
+    repo = scaffold(tmp_path, template_repo, 4)
+    uri = pg.create_database("orm_sqlx_rename")
+    before = database.apply_migrations(uri, repo)
+    with psycopg.connect(uri) as conn:
+        org = conn.execute("insert into organizations (name) values ('A') returning id").fetchone()
+        user = conn.execute("insert into auth.users (id) values (gen_random_uuid()) returning id")
+        order = conn.execute(
+            "insert into orders (org_id, user_id) values (%s, %s) returning id",
+            (org[0], user.fetchone()[0]),
+        ).fetchone()
+        conn.execute(
+            "insert into shipments (org_id, order_id, carrier, weight_kg) "
+            "values (%s, %s, 'ups', 2.5)",
+            (org[0], order[0]),
+        )
+    path = repo / "apps/rust/migrations/20250101120000_rename_weight.sql"
+    path.write_text(RENAME_SQL)
+    commit(repo, "a column renamed by hand for sqlx-cli")
+    synced = cli(repo, "sync")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert "kept as SQL" not in synced.stderr
+    assert answers(repo)["migrations"][-1] == {
+        "name": "rename_weight",
+        "workspace": "rust",
+        "actions": [{"rename_column": "weight_kg", "table": "shipments", "to": "weight"}],
+    }
+    # The user's file is the entry's now: sqlx-cli runs the rendered one.
+    assert not path.exists()
+    rendered = (repo / "apps/rust/migrations/00302_rename_weight.sql").read_text()
+    assert "rename column weight_kg to weight" in rendered
+    # Every workspace shows the renamed column.
+    rust = (repo / "apps/rust/src/db/models/shipments.rs").read_text()
+    assert "pub weight: Option<f32>" in rust and "weight_kg" not in rust
+    python = (repo / "apps/python/src/db/models/shipments.py").read_text()
+    assert "    weight: Mapped[" in python and "weight_kg" not in python
+    ts = (repo / "apps/typescript/src/db/schema.ts").read_text()
+    assert 'weight: real("weight")' in ts and "weight_kg" not in ts
+    # The row written before the rename keeps its value under the new name.
+    new = [f for f in database.migration_files(repo) if f not in before]
+    assert [f.name for f in new] == ["00302_rust_rename_weight.sql"]
+    with psycopg.connect(uri, autocommit=True) as conn:
+        for f in new:
+            database.apply_file(conn, f)
+        assert conn.execute("select weight from shipments").fetchall() == [(2.5,)]
+    # sqlx-cli has no generator to rerun: its migrations are SQL written by hand.
+    checked = check(repo)
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    out = checked.stdout + checked.stderr
+    assert "python: agrees with the database" in out and "rust: agrees with the database" in out
     commit(repo, "synced")
     assert "nothing to sync" in cli(repo, "sync").stderr
 
