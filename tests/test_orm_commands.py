@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -486,6 +487,61 @@ def test_an_alembic_column_and_index_sync_and_the_rest_stays_sql(tmp_path, templ
     assert "nothing to sync" in cli(repo, "sync").stderr
 
 
+def alembic_on(ws: Path, uri: str, *args: str) -> str:
+    """alembic against the database ``uri``; its output, or the test fails."""
+    env = {**os.environ, "PYTHONPATH": str(ws / "src"), "DATABASE_URL": uri}
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", *args], cwd=ws, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_a_database_alembic_upgraded_stays_at_head_after_sync(tmp_path, template_repo, pg):
+    """A developer ran `alembic upgrade head` with their own revision before syncing it.
+    The entry's rendered revision keeps that revision's id, so the database is still
+    at head: no `alembic stamp`, and `alembic check` finds nothing to generate."""
+    repo = scaffold(tmp_path, template_repo, 2)
+    ws = repo / "apps/python"
+    model = ws / "src/db/models/orders.py"
+    note = "    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)\n"
+    gift = "    gift_note: Mapped[str | None] = mapped_column(sa.Text)\n"
+    model.write_text(model.read_text().replace(note, note + gift))
+    generated = cli(repo, "generate", "--workspace", "python", "--name", "add_gift_note")
+    assert generated.returncode == 0, generated.stderr
+    [revision_file] = (ws / "alembic/versions").glob("*_add_gift_note.py")
+    revision = revision_file.name.split("_", 1)[0]
+    uri = pg.create_database("orm_alembic_upgraded")
+    database.apply_migrations(uri, repo)
+    # supabase/migrations built the database up to the revision before the user's...
+    down = re.search(r"^down_revision[^=]*= '(\w+)'", revision_file.read_text(), re.M)
+    alembic_on(ws, uri, "stamp", down.group(1))
+    alembic_on(ws, uri, "upgrade", "head")  # ...and alembic ran the user's revision
+    assert "gift_note" in columns(uri, "orders")
+    commit(repo, "gift note, as alembic wrote it")
+    synced = cli(repo, "sync")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    entry = answers(repo)["migrations"][-1]
+    assert entry == {
+        "name": "add_gift_note",
+        "workspace": "python",
+        "actions": [{"column": "gift_note", "table": "orders", "type": "text"}],
+        "revision": revision,
+    }
+    assert not revision_file.exists()
+    rendered = ws / "alembic/versions/00202_python_add_gift_note.py"
+    assert f'revision = "{revision}"' in rendered.read_text()
+    # The database alembic upgraded is at the head of the synced chain.
+    assert alembic_on(ws, uri, "current").split() == [revision, "(head)"]
+    alembic_on(ws, uri, "upgrade", "head")  # nothing to run
+    # `alembic revision --autogenerate` would find nothing: alembic check says so.
+    assert "No new upgrade operations detected" in alembic_on(ws, uri, "check")
+    # A database built by supabase/migrations agrees too.
+    checked = check(repo, "--no-rust")
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    assert "python: agrees with the database" in checked.stdout + checked.stderr
+
+
 SQLX_SQL = """-- Add migration script here
 create table public.carriers_log (
     id uuid primary key default gen_random_uuid(),
@@ -710,8 +766,9 @@ def downgrade() -> None:
 
 
 def test_a_revision_kept_whole_follows_a_synced_one(tmp_path, template_repo):
-    """Two hand-written revisions: the first becomes an entry (its file goes), so the
-    second, which stays SQL, must revise the entry's revision instead."""
+    """Two hand-written revisions: the first becomes an entry (its file goes) whose
+    rendered revision keeps the first's id, so the second, which stays SQL, still
+    revises it."""
     repo = scaffold(tmp_path, template_repo, 2)
     ws = repo / "apps/python"
     versions = ws / "alembic/versions"
@@ -734,9 +791,12 @@ def test_a_revision_kept_whole_follows_a_synced_one(tmp_path, template_repo):
     assert synced.returncode == 0, synced.stdout + synced.stderr
     *_, first, second = answers(repo)["migrations"]
     assert first["actions"] == [{"column": "reference", "table": "orders", "type": "text"}]
+    assert first["revision"] == "aaa111"
     assert second["revision"] == "bbb222" and "comment on table" in second["sql"].lower()
     assert not (versions / "aaa111_add_reference.py").exists()
-    assert 'down_revision = "00202"' in (versions / "bbb222_describe_orders.py").read_text()
+    rendered = (versions / "00202_python_add_reference.py").read_text()
+    assert 'revision = "aaa111"' in rendered and 'down_revision = "00201"' in rendered
+    assert 'down_revision = "aaa111"' in (versions / "bbb222_describe_orders.py").read_text()
     heads = alembic(ws, "heads")
     assert heads.stdout.split() == ["bbb222", "(head)"], heads.stdout + heads.stderr
 
@@ -890,6 +950,42 @@ def test_bad_synced_entries_are_refused_naming_the_entry(entry, message):
     where = "migrations[4]" if "extra" in entry else "migrations[4] 'by_hand'"
     assert where in str(err.value)
     assert message in str(err.value)
+
+
+def test_an_entry_of_actions_keeps_the_revision_sync_mapped_it_from():
+    """The revision id goes to the entry's last file (where all of it has run); a
+    file split off for a concurrent index takes its version, as generated ones do."""
+    project = _build(
+        {
+            "name": "add_barcode",
+            "workspace": "python",
+            "actions": [
+                {"column": "barcode", "table": "products", "type": "text"},
+                {"index": {"table": "products", "columns": ["barcode"]}},
+            ],
+            "revision": "abc123",
+        },
+        {
+            "name": "later",
+            "workspace": "python",
+            "actions": [{"column": "x", "table": "products", "type": "text"}],
+        },
+    )
+    chain = [(m.name, m.revision, m.down_revision) for m in project.migrations_of("python")]
+    assert chain[-3:] == [
+        ("add_barcode", "00206", "00205"),
+        ("add_barcode_2", "abc123", "00206"),  # the concurrent index: all of it has run
+        ("later", "00208", "abc123"),
+    ]
+    with pytest.raises(supa_schema.SchemaError, match="only for entries of the python"):
+        _build(
+            {
+                "name": "a",
+                "workspace": "rust",
+                "actions": [{"column": "y", "table": "shipments", "type": "text"}],
+                "revision": "abc",
+            }
+        )
 
 
 def test_bad_revision_and_duplicate_path_are_refused():

@@ -588,6 +588,11 @@ def _map(
         if c.revision:
             rest["revision"] = c.revision
         out.remainder = rest
+    elif c.revision:
+        # The whole revision is the entry now: its rendered revision keeps the id
+        # alembic wrote, so a database `alembic upgrade` took to it stays at head.
+        assert out.mapped is not None
+        out.mapped["revision"] = c.revision
     return out
 
 
