@@ -406,6 +406,10 @@ def test_a_drizzle_table_syncs_into_every_workspace(tmp_path, template_repo, nod
     rerun = npm(ws, "run", "db:generate")
     assert "No schema changes, nothing to migrate" in rerun.stdout, rerun.stdout
     assert kit_files(ws) == before
+    # The Python workspace agrees with a database supabase/migrations build (alembic check).
+    checked = check(repo, "--no-rust")
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    assert "python: agrees with the database" in checked.stdout + checked.stderr
     # drizzle-kit's snapshot is the synced schema: its next migration holds only the next edit.
     line = '    verified: boolean("verified").notNull().default(false),\n'
     schema.write_text(schema.read_text().replace(line, line + '    stars: text("stars"),\n'))
@@ -483,6 +487,9 @@ def test_an_alembic_column_and_index_sync_and_the_rest_stays_sql(tmp_path, templ
     database.apply_migrations(uri, repo)
     assert "reference" in columns(uri, "orders")
     assert columns(uri, "order_references") == {"id", "reference"}
+    # alembic's rerun finds nothing: `alembic check` is what --autogenerate would write.
+    alembic_on(ws, uri, "stamp", "head")
+    assert "No new upgrade operations detected" in alembic_on(ws, uri, "check")
     commit(repo, "synced")
     assert "nothing to sync" in cli(repo, "sync").stderr
 
