@@ -289,6 +289,27 @@ alter table t enable row level security;
     assert any("t_select_org_member" in i for i in mapped.implied)
 
 
+def test_a_foreign_key_added_to_an_existing_column_stays_sql_saying_why():
+    sql = (
+        'ALTER TABLE "order_items" ADD CONSTRAINT "order_items_product_id_fk" FOREIGN KEY '
+        '("product_id") REFERENCES "public"."products"("id") ON DELETE cascade;\n'
+        "alter table order_items add constraint q check (quantity > 0);\n"
+    )
+    before = project(
+        {"table": "products", "columns": [{"name": "name", "type": "text"}]},
+        {"table": "order_items", "columns": [{"name": "product_id", "type": "uuid"}]},
+    )
+    mapped = sqlmap.map_sql(sql, "d.sql", before)
+    assert mapped.actions == []
+    first, second = (v.reason for v in mapped.verbatim)
+    assert first == (
+        "d.sql:1: a foreign key added to the existing column(s) order_items.product_id: "
+        "no changelog action adds one (a `relation` makes a new column); the key applies "
+        "as SQL, the models do not show the reference"
+    )
+    assert second == "d.sql:2: a check constraint added to an existing table"
+
+
 def test_a_statement_that_half_maps_stays_whole():
     sql = "create table t (id uuid primary key default gen_random_uuid(), at timestamp);\n"
     mapped = sqlmap.map_sql(sql, "d.sql", project())

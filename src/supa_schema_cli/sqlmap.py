@@ -517,6 +517,18 @@ class Mapper:
                     _find(cols, _names(c.keys)[0])["unique"] = True
                 else:
                     raise Unmapped("a constraint other than a foreign key or single-column unique")
+            elif sub == AlterTableType.AT_AddConstraint:
+                c = cmd.def_
+                if c.contype == ConstrType.CONSTR_FOREIGN:
+                    # A `relation` adds a new column; no action turns a column that
+                    # exists into a reference, so the models would not learn it.
+                    raise Unmapped(
+                        f"a foreign key added to the existing column(s) "
+                        f"{table}.{', '.join(_names(c.fk_attrs))}: no changelog action adds "
+                        "one (a `relation` makes a new column); the key applies as SQL, "
+                        "the models do not show the reference"
+                    )
+                raise Unmapped(f"a {_kind(c.contype)} constraint added to an existing table")
             elif sub in (
                 AlterTableType.AT_AlterColumnType,
                 AlterTableType.AT_SetNotNull,
