@@ -25,6 +25,7 @@ import psycopg
 import pytest
 import yaml
 from support import CARGO_TARGET, ROOT, copier_copy, copier_update, git, load_example, scaffold
+from test_typescript import POLICY_HELPERS, catalog, set_null_columns_dropped, tsc
 
 import supa_schema
 from supa_schema_cli import database
@@ -312,6 +313,28 @@ def assert_journal_matches_files(ws: Path) -> None:
     )
 
 
+def assert_drizzle_catalog(ws: Path, repo: Path, migrated: str, empty: str) -> None:
+    """`drizzle-kit export` of schema.ts, run in ``empty``, builds the catalog of
+    ``migrated`` (as test_typescript checks for the examples)."""
+    exported = subprocess.run(
+        [str(ws / "node_modules/.bin/drizzle-kit"), "export"],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert exported.returncode == 0, exported.stderr
+    with psycopg.connect(empty, autocommit=True) as conn:
+        conn.execute((repo / "supabase/migrations/00000_extensions.sql").read_text())
+        conn.execute("create extension if not exists vector with schema extensions")
+        conn.execute(POLICY_HELPERS)
+        conn.execute(exported.stdout)
+    ours, theirs = catalog(migrated), catalog(empty)
+    ours["constraints"], _ = set_null_columns_dropped(ours["constraints"])
+    for kind in ours:
+        assert theirs[kind] == ours[kind], kind
+
+
 def kit_files(ws: Path) -> dict[str, bytes]:
     return {p.relative_to(ws).as_posix(): p.read_bytes() for p in ws.glob("drizzle/**/*.*")}
 
@@ -392,6 +415,11 @@ def test_a_drizzle_table_syncs_into_every_workspace(tmp_path, template_repo, nod
     uri = pg.create_database("orm_drizzle_table")
     database.apply_migrations(uri, repo)
     assert {"org_id", "id", "product_id", "body", "verified"} <= columns(uri, "reviews")
+    # The synced schema.ts type-checks, and drizzle-kit's SQL of it builds the catalog
+    # supabase/migrations build (columns, keys, indexes, RLS, policies).
+    typed = tsc(ws, "--noEmit")
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+    assert_drizzle_catalog(ws, repo, uri, pg.create_database("orm_drizzle_export"))
     # drizzle-kit's journal lists only files that exist: the replaced migration is a
     # baseline now (its SQL is the entry's, in supabase/migrations).
     assert not (ws / "drizzle/kit/0001_add_reviews.sql").exists()
