@@ -706,7 +706,12 @@ def test_a_sqlx_column_rename_reaches_every_workspace_and_keeps_rows(tmp_path, t
     path = repo / "apps/rust/migrations/20250101120000_rename_weight.sql"
     path.write_text(RENAME_SQL)
     commit(repo, "a column renamed by hand for sqlx-cli")
-    synced = cli(repo, "sync")
+    ours = tmp_path / "schema.yml"
+    text = yaml.safe_dump(user_answers(repo), sort_keys=False)
+    ours.write_text(
+        "# our schema\n" + text.replace("migrations:\n", "migrations:  # newest last\n")
+    )
+    synced = cli(repo, "sync", "--data-file", str(ours))
     assert synced.returncode == 0, synced.stdout + synced.stderr
     assert "kept as SQL" not in synced.stderr
     assert answers(repo)["migrations"][-1] == {
@@ -714,6 +719,10 @@ def test_a_sqlx_column_rename_reaches_every_workspace_and_keeps_rows(tmp_path, t
         "workspace": "rust",
         "actions": [{"rename_column": "weight_kg", "table": "shipments", "to": "weight"}],
     }
+    # The user's answers file gets the entry too, its comments kept.
+    kept = ours.read_text()
+    assert kept.startswith("# our schema\n") and "migrations:  # newest last\n" in kept
+    assert yaml.safe_load(kept)["migrations"] == answers(repo)["migrations"]
     # The user's file is the entry's now: sqlx-cli runs the rendered one.
     assert not path.exists()
     rendered = (repo / "apps/rust/migrations/00302_rename_weight.sql").read_text()
