@@ -22,6 +22,9 @@ EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yml"))
 # ./dev points this inside the checkout; plain pytest uses the user cache.
 CACHE = Path(os.environ.get("SUPA_SCHEMA_CACHE") or Path.home() / ".cache" / "supa-schema")
 NODE_CACHE = CACHE / "node"
+# One cargo target directory for the whole suite (and across runs): dependencies
+# compile once.
+CARGO_TARGET = Path(os.environ.get("SUPA_SCHEMA_CARGO_TARGET", CACHE / "cargo-target"))
 SQLX_CLI = "0.9.0"  # the sqlx version the generated Cargo.toml pins
 
 

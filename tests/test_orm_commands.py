@@ -10,16 +10,22 @@ changelog entries number after it.
 from __future__ import annotations
 
 import copy
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
+import pexpect
 import psycopg
 import pytest
 import yaml
-from support import ROOT, copier_copy, copier_update, git, load_example, scaffold
+from support import CARGO_TARGET, ROOT, copier_copy, copier_update, git, load_example, scaffold
+from test_typescript import POLICY_HELPERS, catalog, set_null_columns_dropped, tsc
 
 import supa_schema
 from supa_schema_cli import database
@@ -37,8 +43,12 @@ RUST_SQL = (
 NOTES = "    notes: Mapped[str | None] = mapped_column(sa.Text)\n"
 
 
+# The CLI and the engine of this checkout (not of another one installed in the venv).
+CLI_PATH = os.pathsep.join([str(ROOT / "src"), str(ROOT / "extensions")])
+
+
 def cli(repo: Path, *args: str, path: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "400"}
+    env = {**os.environ, "PYTHONPATH": CLI_PATH, "COLUMNS": "400"}
     if path is not None:
         env["PATH"] = path
     return subprocess.run(
@@ -47,6 +57,7 @@ def cli(repo: Path, *args: str, path: str | None = None) -> subprocess.Completed
         env=env,
         capture_output=True,
         text=True,
+        stdin=subprocess.DEVNULL,  # no terminal: sync asks nothing
     )
 
 
@@ -245,15 +256,18 @@ def test_generate_drizzle_makes_only_the_change_then_sync(
     # the new migration holds only the hand-made change, in drizzle-kit's scratch folder.
     assert sorted(p.relative_to(ws).as_posix() for p in ws.glob("drizzle/**/*.sql")) == [
         "drizzle/00101_create_catalog.sql",
+        "drizzle/kit/0000_supa_schema_baseline.sql",
         "drizzle/kit/0001_add_color.sql",
     ]
+    assert (ws / "drizzle/kit/0000_supa_schema_baseline.sql").read_text().startswith("--")
+    assert_journal_matches_files(ws)
     assert (
         ws / "drizzle/kit/0001_add_color.sql"
     ).read_text().strip() == 'ALTER TABLE "products" ADD COLUMN "color" text;'
     # The snapshot is current: the workspace's own script finds nothing more to write.
     again = npm(ws, "run", "db:generate")
     assert "No schema changes, nothing to migrate" in again.stdout, again.stdout
-    assert len(list(ws.glob("drizzle/**/*.sql"))) == 2
+    assert len(list(ws.glob("drizzle/**/*.sql"))) == 3
     commit(repo, "drizzle migration")
     synced = cli(repo, "sync")
     assert synced.returncode == 0, synced.stderr
@@ -274,6 +288,55 @@ def test_generate_drizzle_makes_only_the_change_then_sync(
     synced = cli(repo, "sync")
     assert synced.returncode == 0, synced.stderr
     assert "supabase/migrations/00103_node_add_size.sql" in synced.stderr
+    assert_journal_matches_files(ws)
+
+
+def assert_journal_matches_files(ws: Path) -> None:
+    """drizzle-kit's journal lists exactly its folder's SQL files, one snapshot each,
+    and `drizzle-kit check` finds the snapshots consistent."""
+    kit = ws / "drizzle/kit"
+    journal = json.loads((kit / "meta/_journal.json").read_text())
+    tags = [e["tag"] for e in journal["entries"]]
+    assert sorted(f"{t}.sql" for t in tags) == sorted(p.name for p in kit.glob("*.sql"))
+    assert sorted(f"{t.split('_')[0]}_snapshot.json" for t in tags) == sorted(
+        p.name for p in (kit / "meta").glob("*_snapshot.json")
+    )
+    checked = subprocess.run(
+        [str(ws / "node_modules/.bin/drizzle-kit"), "check"],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert checked.returncode == 0 and "Everything's fine" in checked.stdout, (
+        checked.stdout + checked.stderr
+    )
+
+
+def assert_drizzle_catalog(ws: Path, repo: Path, migrated: str, empty: str) -> None:
+    """`drizzle-kit export` of schema.ts, run in ``empty``, builds the catalog of
+    ``migrated`` (as test_typescript checks for the examples)."""
+    exported = subprocess.run(
+        [str(ws / "node_modules/.bin/drizzle-kit"), "export"],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert exported.returncode == 0, exported.stderr
+    with psycopg.connect(empty, autocommit=True) as conn:
+        conn.execute((repo / "supabase/migrations/00000_extensions.sql").read_text())
+        conn.execute("create extension if not exists vector with schema extensions")
+        conn.execute(POLICY_HELPERS)
+        conn.execute(exported.stdout)
+    ours, theirs = catalog(migrated), catalog(empty)
+    ours["constraints"], _ = set_null_columns_dropped(ours["constraints"])
+    for kind in ours:
+        assert theirs[kind] == ours[kind], kind
+
+
+def kit_files(ws: Path) -> dict[str, bytes]:
+    return {p.relative_to(ws).as_posix(): p.read_bytes() for p in ws.glob("drizzle/**/*.*")}
 
 
 def npm(ws: Path, *args: str) -> subprocess.CompletedProcess:
@@ -352,10 +415,29 @@ def test_a_drizzle_table_syncs_into_every_workspace(tmp_path, template_repo, nod
     uri = pg.create_database("orm_drizzle_table")
     database.apply_migrations(uri, repo)
     assert {"org_id", "id", "product_id", "body", "verified"} <= columns(uri, "reviews")
+    # The synced schema.ts type-checks, and drizzle-kit's SQL of it builds the catalog
+    # supabase/migrations build (columns, keys, indexes, RLS, policies).
+    typed = tsc(ws, "--noEmit")
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+    assert_drizzle_catalog(ws, repo, uri, pg.create_database("orm_drizzle_export"))
+    # drizzle-kit's journal lists only files that exist: the replaced migration is a
+    # baseline now (its SQL is the entry's, in supabase/migrations).
+    assert not (ws / "drizzle/kit/0001_add_reviews.sql").exists()
+    assert (ws / "drizzle/kit/0001_supa_schema_baseline.sql").is_file()
+    assert_journal_matches_files(ws)
     # Nothing is left to sync.
     commit(repo, "synced")
     again = cli(repo, "sync")
     assert "nothing to sync" in again.stderr, again.stderr
+    # drizzle-kit's own rerun finds the synced schema.ts in its snapshot: it writes nothing.
+    before = kit_files(ws)
+    rerun = npm(ws, "run", "db:generate")
+    assert "No schema changes, nothing to migrate" in rerun.stdout, rerun.stdout
+    assert kit_files(ws) == before
+    # The Python workspace agrees with a database supabase/migrations build (alembic check).
+    checked = check(repo, "--no-rust")
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    assert "python: agrees with the database" in checked.stdout + checked.stderr
     # drizzle-kit's snapshot is the synced schema: its next migration holds only the next edit.
     line = '    verified: boolean("verified").notNull().default(false),\n'
     schema.write_text(schema.read_text().replace(line, line + '    stars: text("stars"),\n'))
@@ -433,8 +515,66 @@ def test_an_alembic_column_and_index_sync_and_the_rest_stays_sql(tmp_path, templ
     database.apply_migrations(uri, repo)
     assert "reference" in columns(uri, "orders")
     assert columns(uri, "order_references") == {"id", "reference"}
+    # alembic's rerun finds nothing: `alembic check` is what --autogenerate would write.
+    alembic_on(ws, uri, "stamp", "head")
+    assert "No new upgrade operations detected" in alembic_on(ws, uri, "check")
     commit(repo, "synced")
     assert "nothing to sync" in cli(repo, "sync").stderr
+
+
+def alembic_on(ws: Path, uri: str, *args: str) -> str:
+    """alembic against the database ``uri``; its output, or the test fails."""
+    env = {**os.environ, "PYTHONPATH": str(ws / "src"), "DATABASE_URL": uri}
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", *args], cwd=ws, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_a_database_alembic_upgraded_stays_at_head_after_sync(tmp_path, template_repo, pg):
+    """A developer ran `alembic upgrade head` with their own revision before syncing it.
+    The entry's rendered revision keeps that revision's id, so the database is still
+    at head: no `alembic stamp`, and `alembic check` finds nothing to generate."""
+    repo = scaffold(tmp_path, template_repo, 2)
+    ws = repo / "apps/python"
+    model = ws / "src/db/models/orders.py"
+    note = "    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)\n"
+    gift = "    gift_note: Mapped[str | None] = mapped_column(sa.Text)\n"
+    model.write_text(model.read_text().replace(note, note + gift))
+    generated = cli(repo, "generate", "--workspace", "python", "--name", "add_gift_note")
+    assert generated.returncode == 0, generated.stderr
+    [revision_file] = (ws / "alembic/versions").glob("*_add_gift_note.py")
+    revision = revision_file.name.split("_", 1)[0]
+    uri = pg.create_database("orm_alembic_upgraded")
+    database.apply_migrations(uri, repo)
+    # supabase/migrations built the database up to the revision before the user's...
+    down = re.search(r"^down_revision[^=]*= '(\w+)'", revision_file.read_text(), re.M)
+    alembic_on(ws, uri, "stamp", down.group(1))
+    alembic_on(ws, uri, "upgrade", "head")  # ...and alembic ran the user's revision
+    assert "gift_note" in columns(uri, "orders")
+    commit(repo, "gift note, as alembic wrote it")
+    synced = cli(repo, "sync")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    entry = answers(repo)["migrations"][-1]
+    assert entry == {
+        "name": "add_gift_note",
+        "workspace": "python",
+        "actions": [{"column": "gift_note", "table": "orders", "type": "text"}],
+        "revision": revision,
+    }
+    assert not revision_file.exists()
+    rendered = ws / "alembic/versions/00202_python_add_gift_note.py"
+    assert f'revision = "{revision}"' in rendered.read_text()
+    # The database alembic upgraded is at the head of the synced chain.
+    assert alembic_on(ws, uri, "current").split() == [revision, "(head)"]
+    alembic_on(ws, uri, "upgrade", "head")  # nothing to run
+    # `alembic revision --autogenerate` would find nothing: alembic check says so.
+    assert "No new upgrade operations detected" in alembic_on(ws, uri, "check")
+    # A database built by supabase/migrations agrees too.
+    checked = check(repo, "--no-rust")
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    assert "python: agrees with the database" in checked.stdout + checked.stderr
 
 
 SQLX_SQL = """-- Add migration script here
@@ -505,6 +645,152 @@ def test_a_sqlx_migration_syncs_with_flags_and_keeps_a_function_as_sql(tmp_path,
     assert "nothing to sync" in cli(repo, "sync").stderr
 
 
+RENAME_SQL = (
+    "-- Add migration script here\n"
+    "alter table public.shipments rename column weight_kg to weight;\n"
+)
+
+
+def check(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    """`supa-schema check`: the migrations apply, and alembic check (and, unless told
+    otherwise, cargo test) find the workspaces agree with the database.
+
+    --no-typescript: its step is `npm install` and `tsc`; drizzle-kit's own rerun
+    (which finds nothing to write) checks the TypeScript workspace here instead.
+    """
+    data = Path(tempfile.mkdtemp(prefix="supa-schema-check-"))
+    try:
+        env = {**os.environ, "PYTHONPATH": CLI_PATH, "COLUMNS": "400"}
+        env["CARGO_TARGET_DIR"] = str(CARGO_TARGET)  # shared with the Rust tests' builds
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "supa_schema_cli",
+                "check",
+                "--data-dir",
+                str(data),
+                "--no-typescript",
+                *args,
+            ],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=1800,
+        )
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_sqlx_column_rename_reaches_every_workspace_and_keeps_rows(tmp_path, template_repo, pg):
+    """A column renamed in a hand-written sqlx-cli migration: sync maps it to
+    `rename_column`, the Python and TypeScript models rename it too, a row written
+    before keeps its value, and `supa-schema check` passes (alembic check, cargo test)."""
+    repo = scaffold(tmp_path, template_repo, 4)
+    uri = pg.create_database("orm_sqlx_rename")
+    before = database.apply_migrations(uri, repo)
+    with psycopg.connect(uri) as conn:
+        org = conn.execute("insert into organizations (name) values ('A') returning id").fetchone()
+        user = conn.execute("insert into auth.users (id) values (gen_random_uuid()) returning id")
+        order = conn.execute(
+            "insert into orders (org_id, user_id) values (%s, %s) returning id",
+            (org[0], user.fetchone()[0]),
+        ).fetchone()
+        conn.execute(
+            "insert into shipments (org_id, order_id, carrier, weight_kg) "
+            "values (%s, %s, 'ups', 2.5)",
+            (org[0], order[0]),
+        )
+    path = repo / "apps/rust/migrations/20250101120000_rename_weight.sql"
+    path.write_text(RENAME_SQL)
+    commit(repo, "a column renamed by hand for sqlx-cli")
+    ours = tmp_path / "schema.yml"
+    text = yaml.safe_dump(user_answers(repo), sort_keys=False)
+    ours.write_text(
+        "# our schema\n" + text.replace("migrations:\n", "migrations:  # newest last\n")
+    )
+    synced = cli(repo, "sync", "--data-file", str(ours))
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert "kept as SQL" not in synced.stderr
+    assert answers(repo)["migrations"][-1] == {
+        "name": "rename_weight",
+        "workspace": "rust",
+        "actions": [{"rename_column": "weight_kg", "table": "shipments", "to": "weight"}],
+    }
+    # The user's answers file gets the entry too, its comments kept.
+    kept = ours.read_text()
+    assert kept.startswith("# our schema\n") and "migrations:  # newest last\n" in kept
+    assert yaml.safe_load(kept)["migrations"] == answers(repo)["migrations"]
+    # The user's file is the entry's now: sqlx-cli runs the rendered one.
+    assert not path.exists()
+    rendered = (repo / "apps/rust/migrations/00302_rename_weight.sql").read_text()
+    assert "rename column weight_kg to weight" in rendered
+    # Every workspace shows the renamed column.
+    rust = (repo / "apps/rust/src/db/models/shipments.rs").read_text()
+    assert "pub weight: Option<f32>" in rust and "weight_kg" not in rust
+    python = (repo / "apps/python/src/db/models/shipments.py").read_text()
+    assert "    weight: Mapped[" in python and "weight_kg" not in python
+    ts = (repo / "apps/typescript/src/db/schema.ts").read_text()
+    assert 'weight: real("weight")' in ts and "weight_kg" not in ts
+    # The row written before the rename keeps its value under the new name.
+    new = [f for f in database.migration_files(repo) if f not in before]
+    assert [f.name for f in new] == ["00302_rust_rename_weight.sql"]
+    with psycopg.connect(uri, autocommit=True) as conn:
+        for f in new:
+            database.apply_file(conn, f)
+        assert conn.execute("select weight from shipments").fetchall() == [(2.5,)]
+    # sqlx-cli has no generator to rerun: its migrations are SQL written by hand.
+    checked = check(repo)
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    out = checked.stdout + checked.stderr
+    assert "python: agrees with the database" in out and "rust: agrees with the database" in out
+    commit(repo, "synced")
+    assert "nothing to sync" in cli(repo, "sync").stderr
+
+
+def test_sync_asks_a_created_tables_questions_on_a_terminal(tmp_path, template_repo):
+    """On a terminal, a table the migration creates gets `supa-schema table`'s questions,
+    each defaulting to what the SQL says; a flag answers its question instead."""
+    repo = scaffold(tmp_path, template_repo, 4)
+    (repo / "apps/rust/migrations/20250101120000_carriers_log.sql").write_text(SQLX_SQL)
+    commit(repo, "a migration written for sqlx-cli")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "supa_schema_cli", "sync", "--no-soft-delete", "--repo", str(repo)],
+        env={**os.environ, "PYTHONPATH": CLI_PATH, "COLUMNS": "200"},
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 200),
+    )
+    for prompt, keys in [
+        ("carriers_log: Multi-tenant \\(org_id and tenant RLS\\)\\?", "y"),
+        # created_at/updated_at are not in the SQL: the default is no; answer yes.
+        ("carriers_log: Audit timestamps \\(created_at, updated_at\\)\\?", "y"),
+    ]:
+        child.expect(prompt)
+        time.sleep(0.1)
+        child.send(keys)
+    child.expect(pexpect.EOF, timeout=120)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "Soft delete" not in child.before  # --no-soft-delete answered it
+    *_, mapped, rest = answers(repo)["migrations"]
+    table = mapped["actions"][0]
+    assert (table["table"], table.get("tenant"), table.get("timestamps")) == (
+        "carriers_log",
+        True,
+        True,
+    )
+    assert "soft_delete" not in table
+    assert rest["name"] == "carriers_log_sql"
+    assert (
+        "create table public.carriers_log"
+        in (repo / "supabase/migrations/00302_rust_carriers_log.sql").read_text()
+    )
+
+
 REVISION = """from alembic import op
 import sqlalchemy as sa
 
@@ -524,8 +810,9 @@ def downgrade() -> None:
 
 
 def test_a_revision_kept_whole_follows_a_synced_one(tmp_path, template_repo):
-    """Two hand-written revisions: the first becomes an entry (its file goes), so the
-    second, which stays SQL, must revise the entry's revision instead."""
+    """Two hand-written revisions: the first becomes an entry (its file goes) whose
+    rendered revision keeps the first's id, so the second, which stays SQL, still
+    revises it."""
     repo = scaffold(tmp_path, template_repo, 2)
     ws = repo / "apps/python"
     versions = ws / "alembic/versions"
@@ -548,9 +835,12 @@ def test_a_revision_kept_whole_follows_a_synced_one(tmp_path, template_repo):
     assert synced.returncode == 0, synced.stdout + synced.stderr
     *_, first, second = answers(repo)["migrations"]
     assert first["actions"] == [{"column": "reference", "table": "orders", "type": "text"}]
+    assert first["revision"] == "aaa111"
     assert second["revision"] == "bbb222" and "comment on table" in second["sql"].lower()
     assert not (versions / "aaa111_add_reference.py").exists()
-    assert 'down_revision = "00202"' in (versions / "bbb222_describe_orders.py").read_text()
+    rendered = (versions / "00202_python_add_reference.py").read_text()
+    assert 'revision = "aaa111"' in rendered and 'down_revision = "00201"' in rendered
+    assert 'down_revision = "aaa111"' in (versions / "bbb222_describe_orders.py").read_text()
     heads = alembic(ws, "heads")
     assert heads.stdout.split() == ["bbb222", "(head)"], heads.stdout + heads.stderr
 
@@ -704,6 +994,42 @@ def test_bad_synced_entries_are_refused_naming_the_entry(entry, message):
     where = "migrations[4]" if "extra" in entry else "migrations[4] 'by_hand'"
     assert where in str(err.value)
     assert message in str(err.value)
+
+
+def test_an_entry_of_actions_keeps_the_revision_sync_mapped_it_from():
+    """The revision id goes to the entry's last file (where all of it has run); a
+    file split off for a concurrent index takes its version, as generated ones do."""
+    project = _build(
+        {
+            "name": "add_barcode",
+            "workspace": "python",
+            "actions": [
+                {"column": "barcode", "table": "products", "type": "text"},
+                {"index": {"table": "products", "columns": ["barcode"]}},
+            ],
+            "revision": "abc123",
+        },
+        {
+            "name": "later",
+            "workspace": "python",
+            "actions": [{"column": "x", "table": "products", "type": "text"}],
+        },
+    )
+    chain = [(m.name, m.revision, m.down_revision) for m in project.migrations_of("python")]
+    assert chain[-3:] == [
+        ("add_barcode", "00206", "00205"),
+        ("add_barcode_2", "abc123", "00206"),  # the concurrent index: all of it has run
+        ("later", "00208", "abc123"),
+    ]
+    with pytest.raises(supa_schema.SchemaError, match="only for entries of the python"):
+        _build(
+            {
+                "name": "a",
+                "workspace": "rust",
+                "actions": [{"column": "y", "table": "shipments", "type": "text"}],
+                "revision": "abc",
+            }
+        )
 
 
 def test_bad_revision_and_duplicate_path_are_refused():

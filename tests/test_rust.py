@@ -15,7 +15,7 @@ import pgserver
 import psycopg
 import pytest
 import yaml
-from support import CACHE, EXAMPLE_NAMES, EXAMPLES, workspace_dir
+from support import CARGO_TARGET, EXAMPLE_NAMES, EXAMPLES, workspace_dir
 from test_typescript import catalog
 
 from supa_schema_cli import database
@@ -25,8 +25,7 @@ RUST_EXAMPLES = [
     for e in EXAMPLE_NAMES
     if "rust" in yaml.safe_load((EXAMPLES / f"{e}.yml").read_text())["languages"]
 ]
-# One target directory for the whole suite (and across runs): dependencies compile once.
-TARGET = Path(os.environ.get("SUPA_SCHEMA_CARGO_TARGET", CACHE / "cargo-target"))
+TARGET = CARGO_TARGET
 
 
 def copy_workspace(src: Path, dst: Path) -> Path:

@@ -289,6 +289,27 @@ alter table t enable row level security;
     assert any("t_select_org_member" in i for i in mapped.implied)
 
 
+def test_a_foreign_key_added_to_an_existing_column_stays_sql_saying_why():
+    sql = (
+        'ALTER TABLE "order_items" ADD CONSTRAINT "order_items_product_id_fk" FOREIGN KEY '
+        '("product_id") REFERENCES "public"."products"("id") ON DELETE cascade;\n'
+        "alter table order_items add constraint q check (quantity > 0);\n"
+    )
+    before = project(
+        {"table": "products", "columns": [{"name": "name", "type": "text"}]},
+        {"table": "order_items", "columns": [{"name": "product_id", "type": "uuid"}]},
+    )
+    mapped = sqlmap.map_sql(sql, "d.sql", before)
+    assert mapped.actions == []
+    first, second = (v.reason for v in mapped.verbatim)
+    assert first == (
+        "d.sql:1: a foreign key added to the existing column(s) order_items.product_id: "
+        "no changelog action adds one (a `relation` makes a new column); the key applies "
+        "as SQL, the models do not show the reference"
+    )
+    assert second == "d.sql:2: a check constraint added to an existing table"
+
+
 def test_a_statement_that_half_maps_stays_whole():
     sql = "create table t (id uuid primary key default gen_random_uuid(), at timestamp);\n"
     mapped = sqlmap.map_sql(sql, "d.sql", project())
@@ -302,3 +323,35 @@ def test_sql_that_does_not_parse_names_file_and_line():
     with pytest.raises(sqlmap.SqlError) as err:
         sqlmap.map_sql(sql, "drizzle/0002_bad.sql", project())
     assert str(err.value) == 'drizzle/0002_bad.sql:3: syntax error at or near "tabel"'
+
+
+def test_a_created_tables_open_questions_are_asked_in_the_table_commands_order():
+    """tenant, soft delete, timestamps, as `supa-schema table` asks, each defaulting to
+    what the SQL says; a flag answers its question, and SQL with org_id asks no tenancy."""
+    asked: list[tuple[str, str, bool]] = []
+
+    def ask(table: str, option: str, default: bool) -> bool:
+        asked.append((table, option, default))
+        return option == "soft_delete"
+
+    sql = (
+        "create table notes (id uuid primary key default gen_random_uuid(), body text,\n"
+        "  created_at timestamptz not null default now(),\n"
+        "  updated_at timestamptz not null default now());\n"
+        "create table pins (id uuid primary key default gen_random_uuid(), org_id uuid);\n"
+    )
+    flags = sqlmap.TableFlags(timestamps=True, ask=ask)
+    mapped = sqlmap.map_sql(sql, "m.sql", project(), flags)
+    assert asked == [
+        ("notes", "tenant", True),
+        ("notes", "soft_delete", False),
+        ("pins", "soft_delete", False),
+    ]
+    notes, pins = mapped.actions
+    assert notes == {
+        "table": "notes",
+        "timestamps": True,
+        "soft_delete": True,
+        "columns": [{"name": "body", "type": "text"}],
+    }
+    assert pins == {"table": "pins", "tenant": True, "timestamps": True, "soft_delete": True}

@@ -105,11 +105,13 @@ def entries(answers: Mapping[str, Any], project: Project) -> tuple[list[Migratio
         where = f"migrations[{pos}]"
         if not isinstance(entry, Mapping):
             raise SchemaError(where, "an entry must be a mapping with name, workspace, actions")
-        synced = any(k in entry for k in SYNCED_KEYS)
+        # `revision` alone does not make an entry synced: an entry of actions that
+        # sync mapped from a whole Alembic revision keeps that revision's id.
+        synced = any(k in entry for k in SYNCED_KEYS if k != "revision")
         allowed = (
             {"name", "workspace", "description", "actions", *SYNCED_KEYS}
             if synced
-            else {"name", "workspace", "actions", "description"}
+            else {"name", "workspace", "actions", "description", "revision"}
         )
         extra = set(entry) - allowed
         if extra:
@@ -119,7 +121,8 @@ def entries(answers: Mapping[str, Any], project: Project) -> tuple[list[Migratio
                 "a synced entry has name, workspace, synced_from, sql (and "
                 "revision for python) but no actions"
                 if synced
-                else "an entry has name, workspace, actions (and description)",
+                else "an entry has name, workspace, actions (and description, and "
+                "revision for python)",
             )
         name = entry.get("name")
         if (
@@ -156,6 +159,8 @@ def entries(answers: Mapping[str, Any], project: Project) -> tuple[list[Migratio
             actions = entry.get("actions")
             if not isinstance(actions, list) or not actions:
                 raise SchemaError(where, "needs a non-empty list of `actions`")
+            if "revision" in entry:
+                sync["revision"] = revision_of(entry, pos, where, ws, revisions)
         k = counts.get(ws, 0) + 1
         counts[ws] = k
         kind = project.workspaces[ws].kind
@@ -221,25 +226,33 @@ def synced_fields(
         raise SchemaError(where, "`sql` must be the migration's SQL as a non-empty string")
     out: dict[str, Any] = {"synced_from": path, "sql": sql}
     if "revision" in entry:
-        revision = entry["revision"]
-        if ws != "python":
-            raise SchemaError(
-                where,
-                "`revision` (an Alembic revision id) is only for entries "
-                f"of the python workspace, not {ws}",
-            )
-        if not isinstance(revision, str) or not REVISION.fullmatch(revision):
-            raise SchemaError(
-                where,
-                f"`revision` must be an Alembic revision id (letters, digits, _), got {revision!r}",
-            )
-        if revision in revisions or re.fullmatch(r"\d{5}", revision):
-            other = (
-                f"migrations[{revisions[revision]}]"
-                if revision in revisions
-                else "a generated revision"
-            )
-            raise SchemaError(where, f"revision '{revision}' is already used by {other}")
-        revisions[revision] = pos
-        out["revision"] = revision
+        out["revision"] = revision_of(entry, pos, where, ws, revisions)
     return out
+
+
+def revision_of(
+    entry: Mapping[str, Any], pos: int, where: str, ws: str, revisions: dict[str, int]
+) -> str:
+    """An entry's own Alembic revision id: the one alembic wrote for the migration
+    `supa-schema sync` recorded, so a database already at it stays on the chain."""
+    revision = entry["revision"]
+    if ws != "python":
+        raise SchemaError(
+            where,
+            "`revision` (an Alembic revision id) is only for entries "
+            f"of the python workspace, not {ws}",
+        )
+    if not isinstance(revision, str) or not REVISION.fullmatch(revision):
+        raise SchemaError(
+            where,
+            f"`revision` must be an Alembic revision id (letters, digits, _), got {revision!r}",
+        )
+    if revision in revisions or re.fullmatch(r"\d{5}", revision):
+        other = (
+            f"migrations[{revisions[revision]}]"
+            if revision in revisions
+            else "a generated revision"
+        )
+        raise SchemaError(where, f"revision '{revision}' is already used by {other}")
+    revisions[revision] = pos
+    return revision

@@ -52,10 +52,14 @@ def _split_and_number(entries: list[Migration]) -> list[Migration]:
         if m.upgrade and not m.operations:
             continue  # nothing of this range changes (its number stays unused)
         parts = split(m.operations)
+        given = m.revision
         for i, ops in enumerate(parts):
             part = m if i == 0 else dataclasses.replace(m, name=f"{m.name}_{i + 1}", part=i + 1)
             part.number = m.number + i
             part.operations = ops
+            # A revision id the entry keeps (sync's) marks where the whole entry has
+            # run: its last file; the others take their version, as generated ones do.
+            part.revision = given if i == len(parts) - 1 else ""
             files.append(part)
     files.sort(key=lambda f: f.number)
     if files and any(f.number % 100 > RANGE_SIZE for f in files):

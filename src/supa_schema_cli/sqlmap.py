@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +113,14 @@ class TableFlags:
     tenant: bool | None = None  # None: the project's multi_tenant
     soft_delete: bool | None = None  # None: when the SQL has deleted_at
     timestamps: bool | None = None  # None: when the SQL has created_at and updated_at
+    # Asks (table, option, default) for an option left None; without it, the default.
+    ask: Callable[[str, str, bool], bool] | None = None
+
+    def answer(self, table: str, option: str, default: bool) -> bool:
+        given: bool | None = getattr(self, option)
+        if given is not None:
+            return given
+        return self.ask(table, option, default) if self.ask is not None else default
 
 
 def parse(sql: str, source: str = "<sql>") -> list[tuple[Any, str, int]]:
@@ -348,8 +356,18 @@ class Mapper:
         by_name = {c["name"]: c for c in cols}
         for c in pk:
             _find(cols, c).pop("required", None)  # a key column is not null anyway
+        ident = by_name.get("id")
+        default_key = (
+            pk == ["id"]
+            and ident is not None
+            and ident["type"] == "uuid"
+            and ident.get("default") == "gen_random_uuid()"
+        )
+        if not pk:
+            raise Unmapped(f"table {name} has no primary key")
+        # The table maps: what its SQL leaves open is asked now, in `supa-schema
+        # table`'s order (tenant, soft delete, timestamps), defaults from the SQL.
         org = by_name.get("org_id")
-        tenant = self.flags.tenant if self.flags.tenant is not None else self.multi_tenant
         if (
             org is not None
             and org["type"] == "uuid"
@@ -359,7 +377,27 @@ class Mapper:
                 "organizations",
             )
         ):
-            tenant = True
+            tenant = True  # the SQL has the tenant key: no question
+        elif self.multi_tenant:
+            tenant = self.flags.answer(name, "tenant", True)
+        else:
+            tenant = False  # without organizations there is no tenancy to ask about
+        deleted = by_name.get("deleted_at")
+        plain = (
+            deleted is not None
+            and deleted["type"] == "timestamptz"
+            and set(deleted) == {"name", "type"}
+        )
+        soft = self.flags.answer(name, "soft_delete", plain)
+        stamps = [by_name.get(n) for n in ("created_at", "updated_at")]
+        stamped = all(
+            s is not None
+            and s["type"] == "timestamptz"
+            and s.get("default") == "now()"
+            and s.get("required")
+            for s in stamps
+        )
+        timestamps = self.flags.answer(name, "timestamps", stamped)
         if tenant and self.multi_tenant:
             action["tenant"] = True
             if org is not None:
@@ -375,38 +413,14 @@ class Mapper:
         ):
             action["owner"] = True
             cols.remove(owner)
-        ident = by_name.get("id")
-        if (
-            pk == ["id"]
-            and ident is not None
-            and ident["type"] == "uuid"
-            and ident.get("default") == "gen_random_uuid()"
-        ):
-            cols.remove(ident)
-        elif pk:
-            action["primary_key"] = pk
+        if default_key:
+            cols.remove(by_name["id"])
         else:
-            raise Unmapped(f"table {name} has no primary key")
-        stamps = [by_name.get(n) for n in ("created_at", "updated_at")]
-        stamped = all(
-            s is not None
-            and s["type"] == "timestamptz"
-            and s.get("default") == "now()"
-            and s.get("required")
-            for s in stamps
-        )
-        timestamps = self.flags.timestamps if self.flags.timestamps is not None else stamped
+            action["primary_key"] = pk
         if timestamps:
             action["timestamps"] = True
             if stamped:
                 cols[:] = [c for c in cols if c not in stamps]
-        deleted = by_name.get("deleted_at")
-        plain = (
-            deleted is not None
-            and deleted["type"] == "timestamptz"
-            and set(deleted) == {"name", "type"}
-        )
-        soft = self.flags.soft_delete if self.flags.soft_delete is not None else plain
         if soft:
             action["soft_delete"] = True
             if plain:
@@ -503,6 +517,18 @@ class Mapper:
                     _find(cols, _names(c.keys)[0])["unique"] = True
                 else:
                     raise Unmapped("a constraint other than a foreign key or single-column unique")
+            elif sub == AlterTableType.AT_AddConstraint:
+                c = cmd.def_
+                if c.contype == ConstrType.CONSTR_FOREIGN:
+                    # A `relation` adds a new column; no action turns a column that
+                    # exists into a reference, so the models would not learn it.
+                    raise Unmapped(
+                        f"a foreign key added to the existing column(s) "
+                        f"{table}.{', '.join(_names(c.fk_attrs))}: no changelog action adds "
+                        "one (a `relation` makes a new column); the key applies as SQL, "
+                        "the models do not show the reference"
+                    )
+                raise Unmapped(f"a {_kind(c.contype)} constraint added to an existing table")
             elif sub in (
                 AlterTableType.AT_AlterColumnType,
                 AlterTableType.AT_SetNotNull,

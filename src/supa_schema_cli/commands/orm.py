@@ -10,6 +10,7 @@ verbatim SQL. Each entry takes the next number of its workspace's service range.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -26,8 +27,9 @@ from rich.markup import escape
 import supa_schema
 
 from .. import apply, sqlmap
-from ..cli import HERE, OnlyWorkspace, Repo, console, data_file_option, fail, say
+from ..cli import HERE, OnlyWorkspace, Repo, Yes, console, data_file_option, fail, say
 from ..repo import orm_of, recorded_answers, selected_workspaces, validate
+from .schema import ask_table_option, interactive
 
 # Where each ORM keeps its migrations, relative to the workspace.
 ORM_FOLDERS = {"drizzle": "drizzle", "sqlalchemy": "alembic/versions", "sqlx": "migrations"}
@@ -195,14 +197,44 @@ def _drizzle_baseline(name: str, kit: Path, ws_dir: Path, repo: Path, rel: str) 
     if result.returncode != 0:
         _show(result)
         return False
-    for sql in drizzle_out(ws_dir).glob(f"*_{BASELINE}.sql"):
-        sql.unlink()
+    tidy_drizzle_journal(drizzle_out(ws_dir))
     say(
         f"{name}: recorded a drizzle-kit snapshot of the generated schema in "
         f"{drizzle_out(ws_dir).relative_to(ws_dir).as_posix()}/meta "
         "(its SQL is already in supabase/migrations)"
     )
     return True
+
+
+BASELINE_SQL = (
+    "-- supa-schema: drizzle-kit's snapshot of the schema supabase/migrations build.\n"
+    "-- Its SQL is in supabase/migrations, so there is nothing to run here; the file\n"
+    "-- stays so that drizzle-kit's journal (meta/_journal.json) lists only files that exist.\n"
+)
+
+
+def tidy_drizzle_journal(out: Path) -> None:
+    """Make drizzle-kit's journal list exactly the SQL files of its folder.
+
+    drizzle-kit itself (`migrate`, `drop`) expects each journal entry's file.
+    A baseline's SQL (the whole schema) and a migration that sync replaced by
+    its entry's render are in supabase/migrations, so their entries become
+    baselines whose file is a comment. Their snapshots stay: drizzle-kit's
+    next `generate` diffs against the last one.
+    """
+    journal_path = out / "meta" / "_journal.json"
+    if not journal_path.is_file():
+        return
+    journal = json.loads(journal_path.read_text())
+    entries = journal.get("entries") or []
+    for entry in entries:
+        tag = str(entry.get("tag"))
+        if tag.endswith(f"_{BASELINE}") or not (out / f"{tag}.sql").is_file():
+            entry["tag"] = f"{tag.split('_')[0]}_{BASELINE}"
+            (out / f"{entry['tag']}.sql").write_text(BASELINE_SQL)
+    text = json.dumps(journal, indent=2, ensure_ascii=False)
+    if text != journal_path.read_text():
+        journal_path.write_text(text)
 
 
 def _generate_drizzle(name: str, ws_dir: Path, rel: str, migration: str | None, repo: Path) -> bool:
@@ -373,7 +405,8 @@ def _candidates(
             p
             for f in dict.fromkeys(folders)
             for p in f.glob("*.sql")
-            if not p.name.endswith(".down.sql")
+            # drizzle-kit's baselines hold no change: their SQL is a comment
+            if not p.name.endswith((".down.sql", f"_{BASELINE}.sql"))
         ]
     synced = {m.synced_from for m in project.migrations if m.synced}
     out = []
@@ -555,6 +588,11 @@ def _map(
         if c.revision:
             rest["revision"] = c.revision
         out.remainder = rest
+    elif c.revision:
+        # The whole revision is the entry now: its rendered revision keeps the id
+        # alembic wrote, so a database `alembic upgrade` took to it stays at head.
+        assert out.mapped is not None
+        out.mapped["revision"] = c.revision
     return out
 
 
@@ -676,8 +714,11 @@ def _refresh_drizzle_snapshot(name: str, repo: Path, rel: str) -> None:
     drizzle-kit's meta folder still holds the user's version of the change; the entry's
     render adds what the engine adds (org_id, keys, policies), which the
     next `drizzle-kit generate` would otherwise put in its migration again.
+    The replaced migration's journal entry becomes a baseline too
+    (``tidy_drizzle_journal``).
     """
     ws_dir = repo / rel
+    tidy_drizzle_journal(drizzle_out(ws_dir))  # also without drizzle-kit installed
     kit = ws_dir / "node_modules" / ".bin" / "drizzle-kit"
     if not kit.exists() or not _drizzle_baseline(name, kit, ws_dir, repo, rel):
         meta = (drizzle_out(ws_dir) / "meta").relative_to(ws_dir).as_posix()
@@ -688,6 +729,24 @@ def _refresh_drizzle_snapshot(name: str, repo: Path, rel: str) -> None:
         )
 
 
+def _refuse_dirty(repo: Path) -> None:
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    if dirty.returncode == 0 and dirty.stdout.strip():
+        fail(
+            f"{repo} has uncommitted changes: commit them first (the ORM migration and "
+            "the schema edit that made it), so the sync can be reviewed"
+        )
+
+
+def _ask_table_option(table: str, option: str, default: bool) -> bool:
+    return ask_table_option(option, default, table)
+
+
 def sync(
     workspace: OnlyWorkspace = None,
     repo: Repo = HERE,
@@ -696,13 +755,15 @@ def sync(
     soft_delete: SoftDeleteFlag = None,
     timestamps: TimestampsFlag = None,
     verbatim: VerbatimFlag = False,
+    yes: Yes = False,
 ) -> None:
     """Turn new ORM migrations into changelog entries, numbered in the workspace's range.
 
     Each migration's SQL is parsed with PostgreSQL's parser: statements that map
     to changelog actions become an entry every workspace renders (models, the
     Supabase migration with RLS, pgTAP); the rest stays verbatim SQL, listed
-    with the reason.
+    with the reason. A table the migration creates gets `supa-schema table`'s
+    questions (tenant, soft delete, timestamps) unless flags or --yes answer them.
     """
     repo = repo.resolve()
     answers = recorded_answers(repo)
@@ -710,7 +771,12 @@ def sync(
     selected = selected_workspaces(repo, workspace)
     recorded = list(answers.get("migrations") or [])
     taken = {e["name"] for e in recorded if isinstance(e, dict) and e.get("name")}
-    flags = sqlmap.TableFlags(tenant=tenant, soft_delete=soft_delete, timestamps=timestamps)
+    flags = sqlmap.TableFlags(
+        tenant=tenant,
+        soft_delete=soft_delete,
+        timestamps=timestamps,
+        ask=_ask_table_option if interactive(yes) else None,
+    )
     new: list[dict[str, Any]] = []
     results: list[Synced] = []
     for ws_name, ws in selected.items():
@@ -725,6 +791,8 @@ def sync(
         if orm == "sqlalchemy" and found:
             python = project.migrations_of(ws_name)
             found = _chain(ws_name, found, python[-1].revision if python else None)
+        if found and not results and not new:
+            _refuse_dirty(repo)  # before any question is asked
         for c in found:
             sql = _sql_of(c, orm, ws_dir)
             if not sql.strip():
@@ -760,17 +828,6 @@ def sync(
         synced = supa_schema.build({**apply.user_answers(answers), "migrations": migrations})
     except supa_schema.SchemaError as err:
         fail(f"cannot sync: {err}")
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-    )
-    if dirty.returncode == 0 and dirty.stdout.strip():
-        fail(
-            f"{repo} has uncommitted changes: commit them first (the ORM migration and "
-            "the schema edit that made it), so the sync can be reviewed"
-        )
     absorbed = _absorb_schema_edits(repo, selected, results)
     try:
         apply.apply_changelog(repo, migrations, data_file, allow_dirty=bool(absorbed))

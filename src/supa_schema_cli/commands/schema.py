@@ -132,8 +132,28 @@ def _prompt(question: Question) -> Any:
     return answer
 
 
-def _interactive(yes: bool) -> bool:
+def interactive(yes: bool) -> bool:
+    """True when questions may be asked: a terminal, and no --yes."""
     return not yes and sys.stdin.isatty()
+
+
+# The standard questions about a new table: `table` asks them, and `sync` asks them
+# for a table an ORM migration creates, whose SQL leaves them open.
+TABLE_QUESTIONS = {
+    "tenant": "Multi-tenant (org_id and tenant RLS)?",
+    "soft_delete": "Soft delete (deleted_at)?",
+    "timestamps": "Audit timestamps (created_at, updated_at)?",
+}
+
+
+def ask_table_option(option: str, default: bool, table: str | None = None) -> bool:
+    """Ask one of TABLE_QUESTIONS (about ``table`` when several tables may be asked about)."""
+    question = TABLE_QUESTIONS[option]
+    return bool(
+        _prompt(
+            _questionary().confirm(f"{table}: {question}" if table else question, default=default)
+        )
+    )
 
 
 def _ask_workspace(repo: Path, workspace: str | None, yes: bool) -> str:
@@ -282,7 +302,7 @@ def table(
     dry_run: DryRun = False,
 ) -> None:
     """Create a table (asks the standard questions unless --yes), or rename or drop one."""
-    ask = _interactive(yes)
+    ask = interactive(yes)
     if rename_to is not None or drop:
         if rename_to is not None and drop:
             fail(f"table '{name}': give --rename-to or --drop, not both")
@@ -326,25 +346,11 @@ def table(
                 break
             columns.append(parse_column(spec))
     if tenant is None:
-        tenant = (
-            _prompt(_questionary().confirm("Multi-tenant (org_id and tenant RLS)?", default=multi))
-            if ask
-            else multi
-        )
+        tenant = ask_table_option("tenant", multi) if ask else multi
     if soft_delete is None:
-        soft_delete = (
-            _prompt(_questionary().confirm("Soft delete (deleted_at)?", default=False))
-            if ask
-            else False
-        )
+        soft_delete = ask_table_option("soft_delete", False) if ask else False
     if timestamps is None:
-        timestamps = (
-            _prompt(
-                _questionary().confirm("Audit timestamps (created_at, updated_at)?", default=True)
-            )
-            if ask
-            else True
-        )
+        timestamps = ask_table_option("timestamps", True) if ask else True
     owner = _ask_workspace(repo, workspace, not ask)
     action: dict[str, Any] = {
         "table": name,
@@ -409,7 +415,7 @@ def column_cmd(
     and --unique/--no-unique change only what they name; --rename-to renames it,
     --drop drops it.
     """
-    ask = _interactive(yes)
+    ask = interactive(yes)
     if default is not None and no_default:
         fail(f"column '{name}': give --default or --no-default, not both")
     changes: dict[str, Any] = {}
@@ -579,7 +585,7 @@ def index_cmd(
     if drop is not None:
         if table_name is not None or unique or method is not None:
             fail(f"index --drop {drop}: takes the index name only (no TABLE, COLUMNS or options)")
-        owner = _ask_workspace(repo, workspace, not _interactive(yes))
+        owner = _ask_workspace(repo, workspace, not interactive(yes))
         _append(
             repo,
             migration or default_name("drop", drop),
@@ -600,7 +606,7 @@ def index_cmd(
         spec["unique"] = True
     if method is not None:
         spec["method"] = method
-    owner = _ask_workspace(repo, workspace, not _interactive(yes))
+    owner = _ask_workspace(repo, workspace, not interactive(yes))
     _append(
         repo,
         migration or default_name("add_index", table_name, *cols),
@@ -647,7 +653,7 @@ def relation(
     dry_run: DryRun = False,
 ) -> None:
     """Relate two tables (the foreign key lands on the many side), or drop a relation."""
-    ask = _interactive(yes)
+    ask = interactive(yes)
     if drop is not None:
         if from_table is not None or kind or on_delete or required or name or inverse:
             fail(f"relation --drop {drop}: takes the relation only (no FROM, TO or options)")
@@ -720,7 +726,7 @@ def enum(
     dry_run: DryRun = False,
 ) -> None:
     """Create an enum type (create it before the tables that use it), or add or rename a value."""
-    ask = _interactive(yes)
+    ask = interactive(yes)
     action: dict[str, Any]
     if add_value is not None or rename_value is not None:
         if values or (add_value is not None and rename_value is not None):
