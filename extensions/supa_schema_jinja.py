@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from copier_template_extensions import ContextHook
-from jinja2 import nodes, pass_context
+from jinja2 import Environment, nodes, pass_context
 from jinja2.ext import Extension
 
 _HERE = Path(__file__).resolve().parent
@@ -395,6 +395,7 @@ class SupaSchemaFilters(Extension):
 
     def __init__(self, environment):
         super().__init__(environment)
+        _compile_once(environment)
         self._memo: dict[tuple[str, str], str] = {}
         self._keys: dict[int, tuple[Any, str]] = {}
         environment.filters.update(
@@ -462,6 +463,34 @@ class SupaSchemaFilters(Extension):
                 _FRAGMENTS.put(digest, body)
             self._memo[key] = body
         return body
+
+
+def _compile_once(environment: Environment) -> None:
+    """Compile each distinct template string once per environment.
+
+    Copier compiles a file's templated path anew for every file it renders
+    (``from_string``), though a per-table path is the same string for all
+    tables: at 500 tables that is about 4,800 compilations, the largest share
+    of a copy after the rendering itself. The compiled code depends only on
+    the source and the environment, so it is kept here by source. The
+    extensions' ``preprocess`` still runs for every string: Copier's ``yield``
+    tag resets its state there.
+    """
+    plain = environment.compile
+    codes: dict[tuple[str, bool, bool], Any] = {}
+
+    def compile(source, name=None, filename=None, raw=False, defer_init=False):  # noqa: A001
+        if name is not None or filename is not None or not isinstance(source, str):
+            return plain(source, name, filename, raw, defer_init)
+        key = (source, raw, defer_init)
+        code = codes.get(key)
+        if code is None:
+            code = codes[key] = plain(source, name, filename, raw, defer_init)
+        else:
+            environment.preprocess(source, name, filename)
+        return code
+
+    environment.compile = compile  # type: ignore[method-assign]
 
 
 class _FragmentStore:
