@@ -213,10 +213,20 @@ class TemplateProject:
     they live here, not in the engine. Everything else is the Project's own.
     """
 
-    def __init__(self, project: Any) -> None:
-        self.project = project
+    def __init__(self, project: Any = None, answers: dict[str, Any] | None = None) -> None:
+        self._project = project
+        self._answers = answers
+
+    @property
+    def project(self) -> Any:
+        """The Project, folded on first use (for ``answers`` when given instead of it)."""
+        if self._project is None:
+            self._project = project_for(self._answers or {})
+        return self._project
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy and pickle probe these before __init__ ran
+            raise AttributeError(name)
         return getattr(self.project, name)
 
     def _dir(self, language: str) -> str:
@@ -303,13 +313,14 @@ class SupaSchemaContext(ContextHook):
     """Puts ``supa`` (the engine's Project, as a TemplateProject) into every template's context."""
 
     def hook(self, context: dict[str, Any]) -> None:
+        # Copier builds a context for every string it renders, also for each
+        # question's default, ``when`` and validator while answers are still
+        # coming in: the project is folded only when a template reads ``supa``
+        # (a file or a path), not for every partial set of answers. Until the
+        # answers are complete and valid, reading it fails; the `migrations`
+        # validator reports the problem before anything is rendered.
         if "migrations" in context and "languages" in context:
-            try:
-                context["supa"] = TemplateProject(project_for(context))
-            except ENGINE.SchemaError:
-                # Questions are still being answered; the `migrations` validator
-                # reports the problem before anything is rendered.
-                pass
+            context["supa"] = TemplateProject(answers=context)
 
 
 def _js_number(value: Any) -> str:
