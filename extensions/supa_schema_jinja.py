@@ -26,7 +26,6 @@ from pathlib import Path
 from types import MethodType
 from typing import Any
 
-from copier_template_extensions import ContextHook
 from jinja2 import Environment, nodes, pass_context
 from jinja2.ext import Extension
 
@@ -309,8 +308,27 @@ class TemplateProject:
         return (column.name, samples.sample_sql(column, tag)) if column else None
 
 
-class SupaSchemaContext(ContextHook):
-    """Puts ``supa`` (the engine's Project, as a TemplateProject) into every template's context."""
+class SupaSchemaContext(Extension):
+    """Puts ``supa`` (the engine's Project, as a TemplateProject) into every template's context.
+
+    It hooks the context the way copier-template-extensions' ``ContextHook``
+    does (for contexts Copier builds, those with ``_copier_conf``), without
+    importing it: that package imports Copier, which takes a third of a
+    second, and the CLI renders its fast updates with this module and no
+    Copier.
+    """
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        hook = self.hook
+
+        class ContextClass(environment.context_class):  # type: ignore[name-defined,misc]
+            def __init__(self, env, parent, name, blocks, globals=None):  # noqa: A002
+                if "_copier_conf" in parent:
+                    hook(parent)
+                super().__init__(env, parent, name, blocks, globals)
+
+        environment.context_class = ContextClass
 
     def hook(self, context: dict[str, Any]) -> None:
         # Copier builds a context for every string it renders, also for each
