@@ -187,6 +187,11 @@ def _recorded_migrations(answers: dict[str, Any]):
     return None if recorded is None else recorded.get("migrations") or []
 
 
+# Answers files their caller has parsed already, by path: the CLI's fast update
+# has the destination's (from its cache) and passes it instead of a second parse.
+RECORDED: dict[str, dict[str, Any]] = {}
+
+
 def _recorded_answers(answers: dict[str, Any]) -> dict[str, Any] | None:
     """The destination's answers file (None on a first copy)."""
     conf = answers.get("_copier_conf") or {}
@@ -194,6 +199,8 @@ def _recorded_answers(answers: dict[str, Any]) -> dict[str, Any] | None:
     if not dst:
         return None
     path = Path(str(dst)) / str(name)
+    if str(path) in RECORDED:
+        return RECORDED[str(path)]
     if not path.is_file():
         return None
     import yaml

@@ -174,6 +174,9 @@ class Renderer:
         self.parsed: tuple[str, dict[str, Any]] | None = None  # the answers file written
         self._digests: dict[int, str] = {}  # id(changelog) -> its project's cache key
         self.hook = _context_module(self.env)
+        known = getattr(self.hook, "RECORDED", None)
+        if isinstance(known, dict):  # the adapter need not parse the answers file again
+            known[str(Path(str(PurePath(repo))) / ANSWERS_FILE)] = recorded
         # The commit: compiled templates never go stale. The code compiled in
         # the two environments names their extensions differently: one each.
         sha = template.name + ("-plain" if plain is not None else "")
