@@ -17,6 +17,13 @@ the three workspaces:
   (diffing its last snapshot against schema.ts) and alembic's
   ``revision --autogenerate`` (against a database with the 500 tables);
 - ``copier copy`` of 10, 100 and 500 tables;
+- plain ``copier update`` and drizzle-kit's incremental ``generate`` at 100
+  tables too (the plain update's second target is set there);
+- Copier's own costs, which no template can remove: ``copier copy`` and
+  ``copier update`` of a trivial template that writes as many one-line files
+  as the 100- and 500-table projects have, with the same changelog in the
+  data file and answers file, and this template's extension loaded (its
+  compile-once and no-sandbox settings) but no schema rendered;
 - the CLI's two update rows again at each ``--scaling`` size (100, 500 and
   2000 tables), to show how they grow with the project.
 
@@ -202,6 +209,90 @@ def alembic_autogenerate(base: Path, updated: Path, work: Path, runs: int) -> li
     return samples
 
 
+def copier_update(repo: Path, data: Path) -> float:
+    """One plain ``copier update --data-file`` in ``repo``."""
+    return run(
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "update",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            "--vcs-ref",
+            "HEAD",
+            "--data-file",
+            str(data),
+        ],
+        cwd=repo,
+    )
+
+
+def copier_update_rows(base: Path, work: Path, runs: int) -> tuple[float, Path]:
+    """Median of plain ``copier update`` adding one table to copies of ``base``, and the
+    repo of the first run."""
+    b = write(work / f"{base.name}-copier-b.yml", project.one_more_table(project_answers(base)))
+    samples = []
+    for i in range(runs):
+        repo = work / f"{base.name}-copier-update-{i}"
+        shutil.copytree(base, repo, symlinks=True)
+        samples.append(copier_update(repo, b))
+    return median(samples), work / f"{base.name}-copier-update-0"
+
+
+def trivial_template(work: Path) -> Path:
+    """A template of one-line files, as many as its ``files`` answer asks (Copier's own costs).
+
+    It loads this template's extension module (engine included) for the
+    compile-once and no-sandbox settings, so that what it measures is what
+    remains for Copier: its start, reading the data file and writing the
+    answers file (the same changelog), and per file the path rendering, the
+    context, the write and the git call.
+    """
+    dst = work / "trivial"
+    (dst / "template").mkdir(parents=True)
+    shutil.copytree(ROOT / "extensions", dst / "extensions")
+    (dst / "copier.yml").write_text(
+        "_subdirectory: template\n"
+        "_answers_file: .copier-answers.yml\n"
+        "_jinja_extensions:\n"
+        "  - copier_template_extensions.TemplateExtensionLoader\n"
+        "  - extensions/supa_schema_jinja.py:SupaSchemaFilters\n"
+        "_envops:\n  keep_trailing_newline: true\n"
+        "files:\n  type: int\n  default: 1\n"
+        "migrations:\n  type: yaml\n  default: []\n"
+    )
+    (dst / "template" / "{{_copier_conf.answers_file}}.jinja").write_text(
+        "{{ _copier_answers|to_nice_yaml -}}"
+    )
+    name = "{% yield n from range(files) %}f{{ n }}.txt{% endyield %}.jinja"
+    (dst / "template" / name).write_text("{{ n }}\n")
+    git(dst, "init", "-q")
+    commit(dst)
+    return dst
+
+
+def floor_rows(trivial: Path, base: Path, work: Path, runs: int) -> tuple[int, float, float]:
+    """Files of ``base``, and medians of ``copier copy`` and ``copier update`` of the
+    trivial template with that many files and ``base``'s changelog."""
+    files = sum(1 for p in base.rglob("*") if p.is_file() and ".git" not in p.parts)
+    answers = project_answers(base)
+    a = write(work / f"{base.name}-trivial-a.yml", {"files": files, **answers})
+    b = write(
+        work / f"{base.name}-trivial-b.yml", {"files": files, **project.one_more_table(answers)}
+    )
+    copies, updates = [], []
+    for i in range(runs):
+        dst = work / f"{base.name}-trivial-{i}"
+        copies.append(copier_copy(trivial, a, dst))
+        git(dst, "init", "-q")
+        commit(dst)
+        updates.append(copier_update(dst, b))
+        shutil.rmtree(dst)
+    return files, median(copies), median(updates)
+
+
 def cli_update(repo: Path, data: Path, cache: Path, fragments: bool = True) -> float:
     """One ``supa-schema update --data-file`` in ``repo`` with the cache directory ``cache``."""
     env = {"SUPA_SCHEMA_CACHE": str(cache), "PYTHONPATH": os.pathsep.join(PYTHONPATH)}
@@ -284,38 +375,22 @@ def main() -> None:
                 shutil.rmtree(work / f"copy{size}-{i}")
             figures[f"copier copy, {size} tables"] = median(samples)
         base = scaffold(template, work, args.tables)
-        b = write(work / "b.yml", project.one_more_table(project_answers(base)))
-
         warm, cold, fast = cli_rows(base, project_answers(base), work, args.runs)
         scaling[args.tables] = (warm, cold)
         figures["supa-schema update --data-file (warm caches)"] = warm
         figures["supa-schema update --data-file (no cache)"] = cold
 
-        samples = []
-        for i in range(0 if args.skip_copier else args.runs):
-            repo = work / f"copier-update-{i}"
-            shutil.copytree(base, repo, symlinks=True)
-            samples.append(
-                run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "copier",
-                        "update",
-                        "--trust",
-                        "--defaults",
-                        "--quiet",
-                        "--vcs-ref",
-                        "HEAD",
-                        "--data-file",
-                        str(b),
-                    ],
-                    cwd=repo,
-                )
+        small = scaffold(template, work, 100) if args.tables != 100 else base
+        if not args.skip_copier:
+            figures["copier update --data-file"], plain = copier_update_rows(base, work, args.runs)
+            figures["copier update --data-file, 100 tables"], _ = copier_update_rows(
+                small, work, args.runs
             )
-        if samples:
-            figures["copier update --data-file"] = median(samples)
-            plain = work / "copier-update-0"
+            trivial = trivial_template(work)
+            for tables, sized in sorted({100: small, args.tables: base}.items()):
+                files, copy, update = floor_rows(trivial, sized, work, args.runs)
+                figures[f"Copier alone: copy, {files} files ({tables} tables)"] = copy
+                figures[f"Copier alone: update, {files} files ({tables} tables)"] = update
             same = subprocess.run(
                 ["diff", "-r", "-q", "-x", ".git", str(fast), str(plain)],
                 capture_output=True,
@@ -327,11 +402,18 @@ def main() -> None:
             figures["drizzle-kit generate (incremental)"] = median(
                 drizzle_incremental(base, fast, work, args.runs)
             )
+            small_fast = work / "small-fast"
+            shutil.copytree(small, small_fast, symlinks=True)
+            b100 = write(work / "small-b.yml", project.one_more_table(project_answers(small)))
+            cli_update(small_fast, b100, work / "small-cache", fragments=False)
+            figures["drizzle-kit generate (incremental), 100 tables"] = median(
+                drizzle_incremental(small, small_fast, work / "small", args.runs)
+            )
             figures["alembic revision --autogenerate"] = median(
                 alembic_autogenerate(base, fast, work, args.runs)
             )
         for size in sorted({int(n) for n in args.scaling.split(",") if n} - {args.tables}):
-            sized = scaffold(template, work, size)
+            sized = small if size == 100 else scaffold(template, work, size)
             warm, cold, _ = cli_rows(sized, project_answers(sized), work, args.runs)
             scaling[size] = (warm, cold)
     finally:
@@ -348,18 +430,21 @@ def main() -> None:
     width = max(map(len, figures))
     for label, seconds in figures.items():
         print(f"  {label:<{width}}  {seconds:7.2f} s")
-    peer = figures.get("drizzle-kit generate (incremental)")
-    if peer:
-        for label, target in (
-            ("supa-schema update --data-file (warm caches)", 0.5),
-            ("supa-schema update --data-file (no cache)", 1.0),
-            ("copier update --data-file", 3.0),
-        ):
-            if label not in figures:
-                continue
+    for label, peer_label, target in (
+        ("supa-schema update --data-file (warm caches)", "", 0.5),
+        ("supa-schema update --data-file (no cache)", "", 1.0),
+        ("copier update --data-file", "", 10.0),
+        ("copier update --data-file, 100 tables", ", 100 tables", 3.0),
+    ):
+        peer = figures.get(f"drizzle-kit generate (incremental){peer_label}")
+        if peer and label in figures:
             print(
-                f"  ratio {label} / drizzle-kit: {figures[label] / peer:.2f} (target <= {target})"
+                f"  ratio {label} / drizzle-kit{peer_label}: {figures[label] / peer:.2f}"
+                f" (target <= {target:g})"
             )
+    copy = figures.get(f"copier copy, {args.tables} tables")
+    if copy is not None:
+        print(f"  copier copy, {args.tables} tables: {copy:.2f} s (target <= 5 s)")
     print("  supa-schema update --data-file by project size (warm caches / no cache):")
     for size, (warm, cold) in sorted(scaling.items()):
         print(f"    {size:5d} tables  {warm:7.2f} s  {cold:7.2f} s")

@@ -161,8 +161,12 @@ class Renderer:
     """Renders template files of one template directory for given answers."""
 
     def __init__(self, template: Path, repo: Path, recorded: dict[str, Any]):
-        env, self.subdir = copier_api.template_environment(template, repo)
-        self.env = _unsandboxed(env)
+        plain = copier_api.plain_environment(template)
+        if plain is not None:
+            self.env, self.subdir = plain
+        else:
+            env, self.subdir = copier_api.template_environment(template, repo)
+            self.env = _unsandboxed(env)
         self.template = template
         self.repo = repo
         self.recorded = recorded
@@ -170,7 +174,12 @@ class Renderer:
         self.parsed: tuple[str, dict[str, Any]] | None = None  # the answers file written
         self._digests: dict[int, str] = {}  # id(changelog) -> its project's cache key
         self.hook = _context_module(self.env)
-        sha = template.name  # the commit: compiled templates never go stale
+        known = getattr(self.hook, "RECORDED", None)
+        if isinstance(known, dict):  # the adapter need not parse the answers file again
+            known[str(Path(str(PurePath(repo))) / ANSWERS_FILE)] = recorded
+        # The commit: compiled templates never go stale. The code compiled in
+        # the two environments names their extensions differently: one each.
+        sha = template.name + ("-plain" if plain is not None else "")
         self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(_mkdir(CACHE / "jinja" / sha)))
 
     def context(self, migrations: list[Any]) -> dict[str, Any]:

@@ -19,17 +19,22 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 import supa_schema
 
-from .. import apply, sqlmap
+from .. import apply
 from ..cli import HERE, OnlyWorkspace, Repo, Yes, console, data_file_option, fail, say
 from ..repo import orm_of, recorded_answers, selected_workspaces, validate
 from .schema import ask_table_option, interactive
+
+if TYPE_CHECKING:
+    # PostgreSQL's parser (pglast) loads only for `sync`: every command imports
+    # this module, and `update` (the one users wait for) never maps SQL.
+    from .. import sqlmap
 
 # Where each ORM keeps its migrations, relative to the workspace.
 ORM_FOLDERS = {"drizzle": "drizzle", "sqlalchemy": "alembic/versions", "sqlx": "migrations"}
@@ -564,6 +569,8 @@ def _map(
 ) -> Synced:
     """Parse the migration's SQL into an entry of actions and a verbatim remainder."""
     # An Alembic revision's lines are those of its offline SQL.
+    from .. import sqlmap
+
     source = f"{c.rel} (alembic upgrade --sql)" if orm == "sqlalchemy" else c.rel
     try:
         mapped = sqlmap.map_sql(sql, source, before, flags)
@@ -771,6 +778,8 @@ def sync(
     selected = selected_workspaces(repo, workspace)
     recorded = list(answers.get("migrations") or [])
     taken = {e["name"] for e in recorded if isinstance(e, dict) and e.get("name")}
+    from .. import sqlmap
+
     flags = sqlmap.TableFlags(
         tenant=tenant,
         soft_delete=soft_delete,
