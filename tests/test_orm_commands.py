@@ -434,10 +434,12 @@ def test_a_drizzle_table_syncs_into_every_workspace(tmp_path, template_repo, nod
     rerun = npm(ws, "run", "db:generate")
     assert "No schema changes, nothing to migrate" in rerun.stdout, rerun.stdout
     assert kit_files(ws) == before
-    # The Python workspace agrees with a database supabase/migrations build (alembic check).
-    checked = check(repo, "--no-rust")
-    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
-    assert "python: agrees with the database" in checked.stdout + checked.stderr
+    # The Python and Rust workspaces agree with a database supabase/migrations build
+    # (alembic check, cargo test with its queries checked against it).
+    checked = check(repo)
+    out = checked.stdout + checked.stderr
+    assert checked.returncode == 0, out[-6000:]
+    assert "python: agrees with the database" in out and "rust: agrees with the database" in out
     # drizzle-kit's snapshot is the synced schema: its next migration holds only the next edit.
     line = '    verified: boolean("verified").notNull().default(false),\n'
     schema.write_text(schema.read_text().replace(line, line + '    stars: text("stars"),\n'))
@@ -450,11 +452,14 @@ def test_a_drizzle_table_syncs_into_every_workspace(tmp_path, template_repo, nod
 VIEW = "create view public.order_references as select id, reference from public.orders"
 
 
-def test_an_alembic_column_and_index_sync_and_the_rest_stays_sql(tmp_path, template_repo, pg):
+def test_an_alembic_column_and_index_sync_and_the_rest_stays_sql(
+    tmp_path, template_repo, node_modules, pg
+):
     """A column and an index added to a SQLAlchemy model, `alembic revision
     --autogenerate` (through generate), plus a view written into the revision by hand."""
     repo = scaffold(tmp_path, template_repo, 2)
     ws = repo / "apps/python"
+    (repo / "apps/typescript/node_modules").symlink_to(node_modules, target_is_directory=True)
     model = ws / "src/db/models/orders.py"
     text = model.read_text()
     text = text.replace(
@@ -518,6 +523,14 @@ def test_an_alembic_column_and_index_sync_and_the_rest_stays_sql(tmp_path, templ
     # alembic's rerun finds nothing: `alembic check` is what --autogenerate would write.
     alembic_on(ws, uri, "stamp", "head")
     assert "No new upgrade operations detected" in alembic_on(ws, uri, "check")
+    # The TypeScript workspace type-checks with the column; the Rust workspace's
+    # queries compile against the database and its round trip passes (check).
+    typed = tsc(repo / "apps/typescript", "--noEmit")
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+    checked = check(repo)
+    out = checked.stdout + checked.stderr
+    assert checked.returncode == 0, out[-6000:]
+    assert "python: agrees with the database" in out and "rust: agrees with the database" in out
     commit(repo, "synced")
     assert "nothing to sync" in cli(repo, "sync").stderr
 
