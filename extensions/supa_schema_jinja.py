@@ -40,6 +40,8 @@ def _engine():
     """
     current = sys.modules.get("supa_schema")
     if current is not None and Path(current.__file__ or "").resolve().parent.parent != _HERE:
+        if _same_code(Path(current.__file__ or "").resolve().parent, _HERE / "supa_schema"):
+            return current
         for name in [n for n in sys.modules if n == "supa_schema" or n.startswith("supa_schema.")]:
             del sys.modules[name]
     if str(_HERE) not in sys.path or sys.path[0] != str(_HERE):
@@ -48,6 +50,29 @@ def _engine():
         return importlib.import_module("supa_schema")
     finally:
         sys.path.remove(str(_HERE))
+
+
+def _same_code(one: Path, other: Path) -> bool:
+    """Whether two engine packages hold the same source files, byte for byte.
+
+    The CLI has imported its own engine before it renders; when the template
+    ships the same code (the usual case: CLI and template of one release), the
+    template reuses it rather than importing a second copy, which costs a
+    twentieth of a second per run. Reading the files is far cheaper.
+    """
+
+    def sources(root: Path) -> dict[str, bytes]:
+        return {
+            str(path.relative_to(root)): path.read_bytes()
+            for path in root.rglob("*.py")
+            if "__pycache__" not in path.parts
+        }
+
+    try:
+        mine = sources(other)
+        return bool(mine) and sources(one) == mine
+    except OSError:
+        return False
 
 
 ENGINE = _engine()
