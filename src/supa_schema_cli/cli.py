@@ -7,29 +7,19 @@ parameters use the shared options below; ``main.py`` registers them on :data:`ap
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+
+from .messages import console as console
+from .messages import fail as fail
+from .messages import say as say
 
 app = typer.Typer(
     help="Grow a hybrid Supabase schema (Drizzle, SQLAlchemy, SQLx) from one answers file.",
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True)
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print ``message`` as an error and exit with ``code``."""
-    console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
-    raise typer.Exit(code)
-
-
-def say(message: str) -> None:
-    """One message on stderr, never wrapped (paths and commands stay whole)."""
-    console.print(message, highlight=False, soft_wrap=True)
 
 
 # ---- shared options ---------------------------------------------------------------------

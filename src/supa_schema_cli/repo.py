@@ -13,7 +13,7 @@ from typing import Any
 import supa_schema
 
 from . import apply
-from .cli import fail
+from .messages import fail
 
 
 def validate(answers: dict[str, Any]) -> supa_schema.Project:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import yaml
 
-from .. import apply
+from .. import apply, updating
 from ..cli import (
     HERE,
     AllowDirty,
@@ -38,53 +38,11 @@ if TYPE_CHECKING:
     from questionary import Question
 
 
-def _report(result: apply.Result) -> None:
-    if not result.fast:
-        console.print(
-            "ran the real [bold]copier update[/bold] (answers other than the "
-            "changelog changed, or the template's recorded commit is not local)"
-        )
-    for name in result.written:
-        console.print(f"[green]wrote[/green] {name}", highlight=False)
-    for name in result.merged:
-        console.print(f"[green]merged[/green] {name} (your edits kept)", highlight=False)
-    for name in result.kept:
-        console.print(f"[yellow]skipped[/yellow] {name} (you deleted it)", highlight=False)
-    for name in result.deleted:
-        console.print(f"[green]deleted[/green] {name}", highlight=False)
-    for name in result.moved:
-        console.print(
-            f"[green]moved[/green] your edits of {name} to the renamed table's file",
-            highlight=False,
-        )
-    for name in result.dropped_edits:
-        console.print(
-            f"[yellow]deleted[/yellow] {name}: its table is gone; your edits are in git history",
-            highlight=False,
-        )
-    for name in result.conflicts:
-        console.print(f"[red]conflict[/red] {name}: resolve the <<<<<<< markers", highlight=False)
-    if result.new_migrations:
-        console.print(
-            "new migrations: "
-            + ", ".join(f"supabase/migrations/{n}.sql" for n in result.new_migrations),
-            highlight=False,
-        )
-        console.print("next: [bold]supabase db reset[/bold] (or supa-schema check)")
-    elif result.fast and not (result.written or result.merged or result.conflicts):
-        console.print("nothing to do: the repo already has these entries")
-    if result.conflicts:
-        raise typer.Exit(1)
-
-
-def _apply(repo: Path, migrations: list[Any], data_file: Path | None, allow_dirty: bool) -> None:
-    try:
-        result = apply.apply_changelog(
-            repo, migrations, data_file, allow_dirty=allow_dirty, recorded=recorded_answers(repo)
-        )
-    except apply.UpdateError as err:
-        fail(str(err))
-    _report(result)
+# The update's work and report live in ``updating`` (no Typer there, so that
+# ``python -m supa_schema_cli update`` can skip importing it); ``_apply`` and
+# ``_report`` serve the commands that append an entry too.
+_report = updating.report
+_apply = updating.apply_entries
 
 
 def update(
@@ -100,19 +58,7 @@ def update(
     Renders only the files the new entries touch and merges them like Copier,
     keeping hand edits. When other answers change, runs the real `copier update`.
     """
-    try:
-        data = apply.PARSED.load(data_file.read_text(), data_file) or {}
-    except yaml.YAMLError as err:
-        fail(f"{data_file} is not valid YAML: {err}")
-    if not isinstance(data, dict):
-        fail(f"{data_file} must be a mapping of answers (project_name, migrations, ...)")
-    recorded = recorded_answers(repo)
-    others = {k: v for k, v in data.items() if k != "migrations" and not k.startswith("_")}
-    if any(recorded.get(k) != v for k, v in others.items()):
-        validate({**apply.user_answers(recorded), **data})
-        _report(apply.copier_update(repo.resolve(), data))
-        return
-    _apply(repo, data.get("migrations") or [], None, allow_dirty)
+    updating.update(data_file, repo, allow_dirty)
 
 
 # ---- questions --------------------------------------------------------------------------
