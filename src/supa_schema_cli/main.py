@@ -1,7 +1,8 @@
 """The `supa-schema` command line: the app with every command registered.
 
-The entry point (``supa-schema = "supa_schema_cli.main:app"``) and
-``python -m supa_schema_cli`` use this module. The commands are plain
+The entry point (``supa-schema = "supa_schema_cli.__main__:main"``) and
+``python -m supa_schema_cli`` use this module for every command line but a
+plain ``update`` (see ``updating.py``). The commands are plain
 functions in ``commands/``; they are registered here, in the order
 ``supa-schema --help`` lists them.
 """
