@@ -10,6 +10,7 @@ import copy
 import fcntl
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,30 @@ NODE_CACHE = CACHE / "node"
 # compile once.
 CARGO_TARGET = Path(os.environ.get("SUPA_SCHEMA_CARGO_TARGET", CACHE / "cargo-target"))
 SQLX_CLI = "0.9.0"  # the sqlx version the generated Cargo.toml pins
+# The workspace each crate name was last built from, in this session.
+_LAST_BUILT: dict[str, Path] = {}
+
+
+def own_cargo_build(ws: Path) -> None:
+    """Make cargo rebuild ``ws``'s crates if another render of them built last.
+
+    In the shared target directory a crate's artifacts are named without its
+    path, and cargo judges a path crate fresh when its files are older than its
+    last build. So after a test built a variant of a crate (saas with a renamed
+    column, say), a render made earlier in the session would pass for that
+    build and run its code. Once per switch of workspace, the sources' times
+    are set to now: only these crates rebuild, not their dependencies.
+    """
+    found = re.search(r'^name = "([^"]+)"', (ws / "Cargo.toml").read_text(), re.MULTILINE)
+    assert found, f"{ws / 'Cargo.toml'} names no package"
+    name = found[1]
+    ws = ws.resolve()
+    if _LAST_BUILT.get(name) == ws:
+        return
+    _LAST_BUILT[name] = ws
+    for path in ws.rglob("*"):
+        if path.is_file() and "target" not in path.relative_to(ws).parts:
+            os.utime(path)
 
 
 @contextlib.contextmanager

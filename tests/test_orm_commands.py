@@ -24,7 +24,16 @@ import pexpect
 import psycopg
 import pytest
 import yaml
-from support import CARGO_TARGET, ROOT, copier_copy, copier_update, git, load_example, scaffold
+from support import (
+    CARGO_TARGET,
+    ROOT,
+    copier_copy,
+    copier_update,
+    git,
+    load_example,
+    own_cargo_build,
+    scaffold,
+)
 from test_typescript import POLICY_HELPERS, catalog, set_null_columns_dropped, tsc
 
 import supa_schema
@@ -675,6 +684,8 @@ def check(repo: Path, *args: str) -> subprocess.CompletedProcess:
     try:
         env = {**os.environ, "PYTHONPATH": CLI_PATH, "COLUMNS": "400"}
         env["CARGO_TARGET_DIR"] = str(CARGO_TARGET)  # shared with the Rust tests' builds
+        if "--no-rust" not in args:
+            own_cargo_build(repo / "apps/rust")
         return subprocess.run(
             [
                 sys.executable,

@@ -15,7 +15,7 @@ import pgserver
 import psycopg
 import pytest
 import yaml
-from support import CARGO_TARGET, EXAMPLE_NAMES, EXAMPLES, workspace_dir
+from support import CARGO_TARGET, EXAMPLE_NAMES, EXAMPLES, own_cargo_build, workspace_dir
 from test_typescript import catalog
 
 from supa_schema_cli import database
@@ -55,6 +55,7 @@ def cargo(ws: Path, url: str | None, *args: str, **extra: str) -> subprocess.Com
     env.pop("DATABASE_URL", None)
     if url is not None:
         env["DATABASE_URL"] = url
+    own_cargo_build(ws)
     command, *rest = args
     return subprocess.run(
         ["cargo", command, "-j", "2", *rest], cwd=ws, env=env, capture_output=True, text=True
@@ -310,6 +311,7 @@ def test_cargo_sqlx_prepare_check_fails_when_a_query_changes(
     env = sqlx_env(sqlx_cli, sqlx_url(pg, migrated("saas")))
 
     def prepare(*flags: str) -> subprocess.CompletedProcess:
+        own_cargo_build(ws)
         return subprocess.run(
             ["cargo", "sqlx", "prepare", *flags, "--", "--all-targets"],
             cwd=ws,
