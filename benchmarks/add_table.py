@@ -104,24 +104,14 @@ def template_copy(work: Path) -> Path:
     return dst
 
 
+def copier(command: str, *args: str, cwd: Path | None = None) -> float:
+    """One plain ``copier <command>`` of this checkout's HEAD, as the tests run it."""
+    cmd = [sys.executable, "-m", "copier", command, "--trust", "--defaults", "--quiet"]
+    return run([*cmd, "--vcs-ref", "HEAD", *args], cwd=cwd)
+
+
 def copier_copy(template: Path, answers: Path, dst: Path) -> float:
-    return run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "copy",
-            "--trust",
-            "--defaults",
-            "--quiet",
-            "--vcs-ref",
-            "HEAD",
-            "--data-file",
-            str(answers),
-            str(template),
-            str(dst),
-        ]
-    )
+    return copier("copy", "--data-file", str(answers), str(template), str(dst))
 
 
 def write(path: Path, answers: dict) -> Path:
@@ -211,22 +201,7 @@ def alembic_autogenerate(base: Path, updated: Path, work: Path, runs: int) -> li
 
 def copier_update(repo: Path, data: Path) -> float:
     """One plain ``copier update --data-file`` in ``repo``."""
-    return run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "update",
-            "--trust",
-            "--defaults",
-            "--quiet",
-            "--vcs-ref",
-            "HEAD",
-            "--data-file",
-            str(data),
-        ],
-        cwd=repo,
-    )
+    return copier("update", "--data-file", str(data), cwd=repo)
 
 
 def copier_update_rows(base: Path, work: Path, runs: int) -> tuple[float, Path]:
