@@ -39,10 +39,8 @@ if TYPE_CHECKING:
 
 
 # The update's work and report live in ``updating`` (no Typer there, so that
-# ``python -m supa_schema_cli update`` can skip importing it); ``_apply`` and
-# ``_report`` serve the commands that append an entry too.
-_report = updating.report
-_apply = updating.apply_entries
+# ``python -m supa_schema_cli update`` can skip importing it); the commands that
+# append an entry apply it through the same ``updating.apply_entries``.
 
 
 def update(
@@ -179,7 +177,7 @@ def _append(
             fail(f"{destroys}: pass --yes to confirm (there is no terminal to ask on)")
         if not _prompt(_questionary().confirm(f"{destroys}. Go ahead?", default=False)):
             fail("not confirmed; nothing was written")
-    _apply(repo, migrations, data_file, allow_dirty)
+    updating.apply_entries(repo, migrations, data_file, allow_dirty)
 
 
 def _preview(repo: Path, migrations: list[Any], recorded: dict[str, Any]) -> None:
