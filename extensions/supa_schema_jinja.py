@@ -621,6 +621,14 @@ class _FragmentStore:
             return None
         return row[0] if row else None
 
+    def forget_after_fork(self) -> None:
+        """In a forked child: open a connection of its own when needed (an SQLite
+        connection must not cross a fork). The inherited one is kept, never used
+        nor closed, so that closing it cannot touch the parent's database."""
+        if self._db is not None:
+            _INHERITED.append(self._db)
+            self._db = None
+
     def put(self, digest: str, body: str) -> None:
         db = self._conn()
         if db is None:
@@ -633,6 +641,12 @@ class _FragmentStore:
 
 _STORE_LIMIT = 512 * 2**20  # bytes
 _FRAGMENTS = _FragmentStore()
+_INHERITED: list[sqlite3.Connection] = []
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_FRAGMENTS.forget_after_fork)
+# The CLI may share an update's renders with a forked child: this module's
+# state is safe to fork (see forget_after_fork).
+FORK_SAFE = True
 _DIGEST: list[str] = []
 
 

@@ -642,7 +642,8 @@ def test_fragment_store_gives_the_bytes_a_plain_render_gives(tmp_path, template_
 def test_successive_updates_give_the_same_bytes_with_caches_and_without(tmp_path, saas_repo):
     """Updates read parsed answers, folded projects and rendered files back from the
     cache (and parse only the entries appended to the data file): the trees are the
-    same as with no cache at all, also when every step is read back."""
+    same as with no cache at all, also when every step is read back, and the same
+    whether the renders are shared with a forked process or all done in one."""
     answers = load_example("saas")
     steps = []
     for kind, workspace in (("table", "typescript"), ("column", "python"), ("index", "rust")):
@@ -651,7 +652,7 @@ def test_successive_updates_give_the_same_bytes_with_caches_and_without(tmp_path
         answers["migrations"].append({**entry, "name": f"{entry['name']}_{len(steps)}"})
         steps.append(copy.deepcopy(answers))
 
-    def updates(name: str, cache: Path | None) -> dict[str, bytes]:
+    def updates(name: str, cache: Path | None, serial: bool = False) -> dict[str, bytes]:
         repo = clone(saas_repo, tmp_path / name)
         data = tmp_path / f"{name}.yml"  # one data file that grows, as a user's does
         for i, step in enumerate(steps):
@@ -659,6 +660,8 @@ def test_successive_updates_give_the_same_bytes_with_caches_and_without(tmp_path
             env = {**os.environ, "SUPA_SCHEMA_CACHE": str(cache or tmp_path / f"{name}-{i}")}
             if cache is None:
                 env["SUPA_SCHEMA_FRAGMENT_CACHE"] = "0"
+            if serial:
+                env["SUPA_SCHEMA_JOBS"] = "1"
             result = subprocess.run(
                 [sys.executable, "-m", "supa_schema_cli", "update", "--data-file", str(data)],
                 cwd=repo,
@@ -674,3 +677,4 @@ def test_successive_updates_give_the_same_bytes_with_caches_and_without(tmp_path
     plain = updates("plain", None)
     assert updates("cached", tmp_path / "cache") == plain
     assert updates("again", tmp_path / "cache") == plain  # every step read back
+    assert updates("serial", None, serial=True) == plain

@@ -32,7 +32,7 @@ import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path, PurePath
 from types import SimpleNamespace
 from typing import Any, ParamSpec, TypeVar
@@ -41,7 +41,7 @@ import jinja2
 
 from supa_schema.impact import Impact, impact
 
-from . import copier_api
+from . import copier_api, forked
 from .parsed import Store, paused_gc, running_gc
 from .parsed import load_yaml as load_yaml  # the commands parse with it
 
@@ -249,42 +249,64 @@ class Renderer:
         return template.render({**ctx, **extra}).encode()
 
     def project(self, ctx: dict[str, Any]) -> Any:
-        """The engine's Project for this context (the template's own engine).
+        """The engine's Project for this context (the template's own engine)."""
+        return self.projects([ctx])[0]
+
+    def projects(self, ctxs: list[dict[str, Any]]) -> list[Any]:
+        """The engine's Project for each context (the template's own engine).
 
         Folding a 500-table changelog takes a sixth of a second, and the
         project an update folds for its new changelog is the next update's
         old one: each folded project is kept in the cache (pickled, keyed by
         the template commit and the answers it depends on) and handed to the
-        template's own memo, so that its templates get the same object.
+        template's own memo, so that its templates get the same object. The
+        contexts no cache holds are folded together, shared with a second
+        process when the machine has a second core (``forked``).
         """
         hook = self.hook
         keys, memo = getattr(hook, "ANSWER_KEYS", None), getattr(hook, "_cache", None)
         if not isinstance(keys, tuple) or not isinstance(memo, list):
-            return hook.project_for(ctx)
-        values = tuple(ctx.get(k) for k in keys)
-        if any(all(a is b for a, b in zip(known, values, strict=True)) for known, _ in memo):
-            return hook.project_for(ctx)
-        # YAML mappings have no order (Copier records the answers with sorted
-        # keys): the key is the answers' canonical JSON, so the changelog of a
-        # data file and the same changelog read back from the answers file meet.
-        canonical = json.dumps(values, sort_keys=True, default=_tagged, separators=(",", ":"))
-        key = f"{sys.version}\0{self.template.name}\0{canonical}"
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        self._digests[id(ctx.get("migrations"))] = digest
-        path = CACHE / "projects" / digest
-        try:
-            found = pickle.loads(path.read_bytes())
-        except Exception:  # noqa: BLE001 - absent, partial or stale: fold instead
-            found = None
-        if found is not None:
-            memo.insert(0, (values, found))
-            return hook.project_for(ctx)
+            return [hook.project_for(ctx) for ctx in ctxs]
+        todo: dict[str, tuple[dict[str, Any], tuple[Any, ...], Path]] = {}
+        for ctx in ctxs:
+            values = tuple(ctx.get(k) for k in keys)
+            if any(all(a is b for a, b in zip(known, values, strict=True)) for known, _ in memo):
+                continue
+            # YAML mappings have no order (Copier records the answers with sorted
+            # keys): the key is the answers' canonical JSON, so the changelog of a
+            # data file and the same changelog read back from the answers file meet.
+            canonical = json.dumps(values, sort_keys=True, default=_tagged, separators=(",", ":"))
+            key = f"{sys.version}\0{self.template.name}\0{canonical}"
+            digest = hashlib.sha256(key.encode()).hexdigest()
+            self._digests[id(ctx.get("migrations"))] = digest
+            if digest in todo:
+                continue
+            path = CACHE / "projects" / digest
+            try:
+                found = pickle.loads(path.read_bytes())
+            except Exception:  # noqa: BLE001 - absent, partial or stale: fold instead
+                found = None
+            if found is not None:
+                memo.insert(0, (values, found))
+            else:
+                todo[digest] = (ctx, values, path)
+        jobs = [partial(self._fold, ctx, path) for ctx, _, path in todo.values()]
+        fork = getattr(hook, "FORK_SAFE", False) is True
+        for (_, values, _), project in zip(
+            todo.values(), forked.run(jobs) if fork else [job() for job in jobs], strict=True
+        ):
+            memo.insert(0, (values, project.value if isinstance(project, _Pickled) else project))
+        return [hook.project_for(ctx) for ctx in ctxs]
+
+    def _fold(self, ctx: dict[str, Any], path: Path) -> _Pickled:
+        """Fold ``ctx``'s changelog and keep the project in the cache at ``path``."""
         # The memo would snapshot (deep-copy) the changelog as well: the CLI
-        # never changes it afterwards, so it is folded and memoised here.
+        # never changes it afterwards, so it is folded and memoised by the caller.
+        hook = self.hook
         project = hook.ENGINE.build(ctx) if hasattr(hook, "ENGINE") else hook.project_for(ctx)
-        _store(path, pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL), KEEP_PROJECTS)
-        memo.insert(0, (values, project))
-        return hook.project_for(ctx)
+        data = pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL)
+        _store(path, data, KEEP_PROJECTS)
+        return _Pickled(project, data)
 
     def files(
         self,
@@ -298,31 +320,65 @@ class Renderer:
         ``tables``, when given, gets (template source, table name) for each
         per-table file, so that the files of a renamed table can be paired.
         """
-        ctx = self.context(migrations)
-        cached = self._rendered(ctx)
-        known: dict[str, bytes] = {}
-        if cached is not None:
-            try:
-                known = pickle.loads(cached.read_bytes())
-            except Exception:  # noqa: BLE001 - absent, partial or stale: render instead
-                known = {}
-        out: dict[str, bytes] = {}
-        fresh = False
-        for source in self.sources():
-            for path, extra in self.paths(source, ctx, wanted):
-                if path not in skip:
-                    body = known.get(path)
-                    if body is None:
-                        body = known[path] = self.render(source, ctx, extra)
-                        fresh = True
-                    out[path] = body
+        return self.file_sets([(migrations, tables)], wanted, skip)[0]
+
+    def file_sets(
+        self,
+        sides: list[tuple[list[Any], dict[str, tuple[str, str]] | None]],
+        wanted: Impact | None,
+        skip: frozenset[str] = frozenset(),
+    ) -> list[dict[str, bytes]]:
+        """``files`` for each (changelog, tables) of ``sides``, rendered together.
+
+        What no cache holds is rendered by template source, each source's
+        files for every side in one job (so a table's block, rendered for the
+        old side, is reused for the new one), the jobs shared with a second
+        process when the machine has a second core (``forked``).
+        """
+        outs: list[dict[str, bytes | None]] = []
+        stores: list[tuple[Path | None, dict[str, bytes]]] = []
+        pending: dict[str, list[tuple[int, str, dict[str, Any], dict[str, Any]]]] = {}
+        for side, (migrations, tables) in enumerate(sides):
+            ctx = self.context(migrations)
+            cached = self._rendered(ctx)
+            known: dict[str, bytes] = {}
+            if cached is not None:
+                try:
+                    known = pickle.loads(cached.read_bytes())
+                except Exception:  # noqa: BLE001 - absent, partial or stale: render instead
+                    known = {}
+            out: dict[str, bytes | None] = {}
+            for source in self.sources():
+                for path, extra in self.paths(source, ctx, wanted):
+                    if path in skip:
+                        continue
+                    out[path] = known.get(path)
+                    if out[path] is None:
+                        pending.setdefault(source, []).append((side, path, ctx, extra))
                     if tables is not None:
                         table = _table_of(extra)
                         if table is not None:
                             tables[path] = (source, table)
-        if cached is not None and fresh:
-            _store(cached, pickle.dumps(known, protocol=pickle.HIGHEST_PROTOCOL), KEEP_PROJECTS)
-        return out
+            outs.append(out)
+            stores.append((cached, known))
+        # Files rendered once per project (the aggregates, such as schema.ts) first:
+        # they take longest, and each process takes the next job when it is free.
+        order = sorted(pending, key=lambda source: "yield" in source)
+        jobs = [partial(self._render_all, source, pending[source]) for source in order]
+        fork = getattr(self.hook, "FORK_SAFE", False) is True
+        rendered = forked.run(jobs) if fork else [job() for job in jobs]
+        for source, bodies in zip(order, rendered, strict=True):
+            for (side, path, _, _), body in zip(pending[source], bodies, strict=True):
+                outs[side][path] = stores[side][1][path] = body
+        for side, (cached, known) in enumerate(stores):
+            if cached is not None and any(item[0] == side for v in pending.values() for item in v):
+                _store(cached, pickle.dumps(known, protocol=pickle.HIGHEST_PROTOCOL), KEEP_PROJECTS)
+        return [{path: body for path, body in out.items() if body is not None} for out in outs]
+
+    def _render_all(
+        self, source: str, items: list[tuple[int, str, dict[str, Any], dict[str, Any]]]
+    ) -> list[bytes]:
+        return [self.render(source, ctx, extra) for _, _, ctx, extra in items]
 
     def _rendered(self, ctx: dict[str, Any]) -> Path | None:
         """The cache file of what this context renders to (None for a template without memo).
@@ -373,6 +429,17 @@ class Renderer:
         source = next(s for s in self.sources() if "answers_file" in s)
         ctx = self.context(new)
         return self.render(source, ctx, {})
+
+
+class _Pickled:
+    """A value with its pickle at hand: pickling it again (to send it from a forked
+    process) copies those bytes, and unpickling gives the value itself."""
+
+    def __init__(self, value: Any, data: bytes) -> None:
+        self.value, self.data = value, data
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        return pickle.loads, (self.data,)
 
 
 def _table_of(extra: dict[str, Any]) -> str | None:
@@ -558,8 +625,9 @@ def plan_update(
     engine = hook.ENGINE
     try:
         hook.history.check_append_only(old_migrations, migrations)
-        old = renderer.project(renderer.context(old_migrations))
-        new = renderer.project(renderer.context(migrations))
+        old, new = renderer.projects(
+            [renderer.context(old_migrations), renderer.context(migrations)]
+        )
     except engine.SchemaError as err:
         raise UpdateError(str(err)) from err
     return renderer, old_migrations, impact(old, new)
@@ -622,8 +690,9 @@ def apply_changelog(
     skip = frozenset({ANSWERS_FILE})
     old_tables: dict[str, tuple[str, str]] = {}
     new_tables: dict[str, tuple[str, str]] = {}
-    old_files = renderer.files(old_migrations, wanted, skip, old_tables)
-    new_files = renderer.files(migrations, wanted, skip, new_tables)
+    old_files, new_files = renderer.file_sets(
+        [(old_migrations, old_tables), (migrations, new_tables)], wanted, skip
+    )
     writes: dict[Path, bytes] = {}
     deletes: list[Path] = []
     # A renamed table's file that holds edits moves to the new name with them
@@ -750,8 +819,9 @@ def carry_renamed_edits(repo: Path) -> list[str]:
     skip = frozenset({ANSWERS_FILE})
     old_tables: dict[str, tuple[str, str]] = {}
     new_tables: dict[str, tuple[str, str]] = {}
-    old_files = renderer.files(old_migrations, wanted, skip, old_tables)
-    renderer.files(migrations, wanted, skip, new_tables)
+    old_files, _ = renderer.file_sets(
+        [(old_migrations, old_tables), (migrations, new_tables)], wanted, skip
+    )
     by_table = {key: rel for rel, key in new_tables.items()}
     carried = []
     for rel, (source, table) in sorted(old_tables.items()):

@@ -112,6 +112,10 @@ class Store:
             self._write(_path_key(path), (len(text), digest))
         self._prune()
 
+    def known(self, text: str) -> bool:
+        """Whether ``text`` was parsed before (reading it back costs little)."""
+        return (self.directory / f"{_digest(text)}.pickle").is_file()
+
     def load(self, text: str, path: Path | None = None) -> Any:
         """``text`` parsed as YAML, read from ``path`` (when given), as :func:`load_yaml`."""
         digest = _digest(text)

@@ -53,6 +53,11 @@ def selected_workspaces(repo: Path, workspace: str | None) -> dict[str, dict[str
 _RECORDED: dict[Path, dict[str, Any]] = {}
 
 
+def keep_recorded(repo: Path, answers: dict[str, Any]) -> None:
+    """Use ``answers``, read by the caller, as the repo's recorded answers in this command."""
+    _RECORDED[repo.resolve()] = answers
+
+
 def recorded_answers(repo: Path) -> dict[str, Any]:
     """The repo's recorded answers (loaded once per command: large changelogs take time)."""
     key = repo.resolve()

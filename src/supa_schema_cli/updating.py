@@ -10,14 +10,15 @@ goes to the Typer app, which gives its usual help and errors.
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import apply
+from . import apply, forked
 from .messages import console, fail
-from .repo import recorded_answers, validate
+from .repo import keep_recorded, recorded_answers, validate
 
 
 def report(result: apply.Result) -> None:
@@ -73,10 +74,30 @@ def apply_entries(
 
 def update(data_file: Path, repo: Path, allow_dirty: bool) -> None:
     """The ``update`` command (its options already parsed and checked)."""
-    try:
-        data = apply.PARSED.load(data_file.read_text(), data_file) or {}
-    except yaml.YAMLError as err:
-        fail(f"{data_file} is not valid YAML: {err}")
+    data_text = data_file.read_text()
+    data: Any = None
+    answers_file = repo / apply.ANSWERS_FILE
+    if answers_file.is_file() and not apply.PARSED.known(data_text):
+        # Two long changelogs, neither parsed before (a fresh clone, CI): one
+        # each, in this process and a forked one (``forked``), errors in order.
+        answers_text = answers_file.read_text()
+        if not apply.PARSED.known(answers_text):
+            jobs = [
+                partial(apply.PARSED.load, data_text, data_file),
+                partial(apply.PARSED.load, answers_text, answers_file),
+            ]
+            try:
+                data, answers = forked.run(jobs)
+            except yaml.YAMLError:
+                data = None  # each is parsed again below, which says which is wrong
+            else:
+                keep_recorded(repo, answers or {})
+    if data is None:
+        try:
+            data = apply.PARSED.load(data_text, data_file)
+        except yaml.YAMLError as err:
+            fail(f"{data_file} is not valid YAML: {err}")
+    data = data or {}
     if not isinstance(data, dict):
         fail(f"{data_file} must be a mapping of answers (project_name, migrations, ...)")
     recorded = recorded_answers(repo)
