@@ -675,14 +675,25 @@ def apply_changelog(
     commit. ``data_file``, when given, gets the same changelog (comments kept).
     """
     repo = repo.resolve()
+    # git status runs while the update is planned; its verdict comes first.
+    status = None
     if not allow_dirty:
-        status = _git("status", "--porcelain", "--untracked-files=no", cwd=repo)
-        if status.returncode == 0 and status.stdout.strip():
-            raise UpdateError(
-                f"{repo} has uncommitted changes: commit or stash them first, "
-                "so the update can be reviewed (or pass --allow-dirty)"
-            )
-    planned = plan_update(repo, migrations, recorded)
+        status = subprocess.Popen(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    try:
+        planned = plan_update(repo, migrations, recorded)
+    finally:
+        if status is not None:
+            changes = status.communicate()[0]
+            if status.returncode == 0 and changes.strip():
+                raise UpdateError(
+                    f"{repo} has uncommitted changes: commit or stash them first, "
+                    "so the update can be reviewed (or pass --allow-dirty)"
+                )
     if planned is None:
         return copier_update(repo, {"migrations": migrations}, data_file)
     renderer, old_migrations, wanted = planned
