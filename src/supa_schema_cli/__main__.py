@@ -1,3 +1,4 @@
+import os
 import sys
 
 from .updating import lean_update
@@ -10,6 +11,13 @@ def main() -> None:
         from .main import app
 
         app(prog_name="supa-schema")
+        return
+    # Done, and everything written (files closed, the caches' SQLite in
+    # autocommit): skip freeing the folded projects and rendered files object
+    # by object, a tenth of a second at 500 tables, the way a process ends.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
