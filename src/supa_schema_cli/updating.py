@@ -72,6 +72,15 @@ def apply_entries(
     report(result)
 
 
+def _recorded_with_template(text: str, path: Path, repo: Path) -> Any:
+    """The answers file ``text`` parsed, with the template at its commit made ready
+    in the cache (a ``git archive`` the fast update would wait for next)."""
+    answers = apply.PARSED.load(text, path)
+    if isinstance(answers, dict) and answers.get("_src_path") and answers.get("_commit"):
+        apply.template_at(str(answers["_src_path"]), str(answers["_commit"]), repo)
+    return answers
+
+
 def update(data_file: Path, repo: Path, allow_dirty: bool) -> None:
     """The ``update`` command (its options already parsed and checked)."""
     data_text = data_file.read_text()
@@ -84,7 +93,7 @@ def update(data_file: Path, repo: Path, allow_dirty: bool) -> None:
         if not apply.PARSED.known(answers_text):
             jobs = [
                 partial(apply.PARSED.load, data_text, data_file),
-                partial(apply.PARSED.load, answers_text, answers_file),
+                partial(_recorded_with_template, answers_text, answers_file, repo),
             ]
             try:
                 data, answers = forked.run(jobs)
