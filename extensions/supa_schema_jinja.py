@@ -77,6 +77,7 @@ def _same_code(one: Path, other: Path) -> bool:
 
 ENGINE = _engine()
 from supa_schema import (  # noqa: E402  (imported above)
+    generated,
     history,
     literals,
     names,
@@ -462,6 +463,7 @@ class SupaSchemaFilters(Extension):
         self._memo: dict[tuple[str, str], str] = {}
         self._keys: dict[int, tuple[Any, str]] = {}
         environment.filters.update(
+            signed=generated.sign,
             sql_string=literals.sql_string,
             py_string=literals.py_string,
             py_block=literals.py_block,

@@ -9,7 +9,8 @@ this module renders just:
 - the per-migration files of the new entries;
 - the per-table files of tables the entries change (and tables that point at
   them; see ``supa_schema.impact``);
-- the aggregate files (one per project, such as ``schema.ts``), old and new.
+- the aggregate files (one per project, such as ``schema.ts``), new, and old
+  unless the repo's copy is unedited (its ``@generated`` line still matches).
 
 Each rendered file is merged into the repo like Copier merges an update:
 three ways, with the old rendering as the base, so hand edits are kept. Any
@@ -39,6 +40,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import jinja2
 
+from supa_schema import generated
 from supa_schema.impact import Impact, impact
 
 from . import copier_api, forked
@@ -327,13 +329,17 @@ class Renderer:
         sides: list[tuple[list[Any], dict[str, tuple[str, str]] | None]],
         wanted: Impact | None,
         skip: frozenset[str] = frozenset(),
+        in_repo: int | None = None,
     ) -> list[dict[str, bytes]]:
         """``files`` for each (changelog, tables) of ``sides``, rendered together.
 
-        What no cache holds is rendered by template source, each source's
-        files for every side in one job (so a table's block, rendered for the
-        old side, is reused for the new one), the jobs shared with a second
-        process when the machine has a second core (``forked``).
+        ``in_repo`` is the side the repo was rendered from: a file of it whose
+        ``@generated`` line still matches (``supa_schema.generated``) is what
+        the template rendered, and is read instead of rendered again. What no
+        cache holds is rendered by template source, each source's files for
+        every side in one job (so a table's block, rendered for the old side,
+        is reused for the new one), the jobs shared with a second process when
+        the machine has a second core (``forked``).
         """
         outs: list[dict[str, bytes | None]] = []
         stores: list[tuple[Path | None, dict[str, bytes]]] = []
@@ -353,6 +359,8 @@ class Renderer:
                     if path in skip:
                         continue
                     out[path] = known.get(path)
+                    if out[path] is None and side == in_repo:
+                        out[path] = _unedited(self.repo / path)
                     if out[path] is None:
                         pending.setdefault(source, []).append((side, path, ctx, extra))
                     if tables is not None:
@@ -429,6 +437,15 @@ class Renderer:
         source = next(s for s in self.sources() if "answers_file" in s)
         ctx = self.context(new)
         return self.render(source, ctx, {})
+
+
+def _unedited(path: Path) -> bytes | None:
+    """The bytes of ``path`` when its ``@generated`` line says it was not edited."""
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return None
+    return content if generated.verify(content) else None
 
 
 class _Pickled:
@@ -702,7 +719,7 @@ def apply_changelog(
     old_tables: dict[str, tuple[str, str]] = {}
     new_tables: dict[str, tuple[str, str]] = {}
     old_files, new_files = renderer.file_sets(
-        [(old_migrations, old_tables), (migrations, new_tables)], wanted, skip
+        [(old_migrations, old_tables), (migrations, new_tables)], wanted, skip, in_repo=0
     )
     writes: dict[Path, bytes] = {}
     deletes: list[Path] = []
