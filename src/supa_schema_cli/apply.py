@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial, wraps
 from pathlib import Path, PurePath
@@ -293,10 +293,7 @@ class Renderer:
             else:
                 todo[digest] = (ctx, values, path)
         jobs = [partial(self._fold, ctx, path) for ctx, _, path in todo.values()]
-        fork = getattr(hook, "FORK_SAFE", False) is True
-        for (_, values, _), project in zip(
-            todo.values(), forked.run(jobs) if fork else [job() for job in jobs], strict=True
-        ):
+        for (_, values, _), project in zip(todo.values(), self._run(jobs), strict=True):
             memo.insert(0, (values, project.value if isinstance(project, _Pickled) else project))
         return [hook.project_for(ctx) for ctx in ctxs]
 
@@ -373,15 +370,22 @@ class Renderer:
         # they take longest, and each process takes the next job when it is free.
         order = sorted(pending, key=lambda source: "yield" in source)
         jobs = [partial(self._render_all, source, pending[source]) for source in order]
-        fork = getattr(self.hook, "FORK_SAFE", False) is True
-        rendered = forked.run(jobs) if fork else [job() for job in jobs]
-        for source, bodies in zip(order, rendered, strict=True):
+        fresh: set[int] = set()
+        for source, bodies in zip(order, self._run(jobs), strict=True):
             for (side, path, _, _), body in zip(pending[source], bodies, strict=True):
                 outs[side][path] = stores[side][1][path] = body
+                fresh.add(side)
         for side, (cached, known) in enumerate(stores):
-            if cached is not None and any(item[0] == side for v in pending.values() for item in v):
+            if cached is not None and side in fresh:
                 _store(cached, pickle.dumps(known, protocol=pickle.HIGHEST_PROTOCOL), KEEP_PROJECTS)
         return [{path: body for path, body in out.items() if body is not None} for out in outs]
+
+    def _run(self, jobs: Sequence[Callable[[], _R]]) -> list[_R]:
+        """The jobs' results, shared with a forked process when the template says its
+        extension's state may be forked (``FORK_SAFE``)."""
+        if getattr(self.hook, "FORK_SAFE", False) is True:
+            return forked.run(jobs)
+        return [job() for job in jobs]
 
     def _render_all(
         self, source: str, items: list[tuple[int, str, dict[str, Any], dict[str, Any]]]

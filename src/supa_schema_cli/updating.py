@@ -72,11 +72,11 @@ def apply_entries(
     report(result)
 
 
-def _recorded_with_template(text: str, path: Path, repo: Path) -> Any:
-    """The answers file ``text`` parsed, with the template at its commit made ready
-    in the cache (a ``git archive`` the fast update would wait for next)."""
-    answers = apply.PARSED.load(text, path)
-    if isinstance(answers, dict) and answers.get("_src_path") and answers.get("_commit"):
+def _recorded_with_template(repo: Path) -> dict[str, Any]:
+    """The repo's recorded answers, with the template at their commit made ready in
+    the cache (a ``git archive`` the fast update would wait for next)."""
+    answers = apply.load_answers(repo)
+    if answers.get("_src_path") and answers.get("_commit"):
         apply.template_at(str(answers["_src_path"]), str(answers["_commit"]), repo)
     return answers
 
@@ -89,18 +89,17 @@ def update(data_file: Path, repo: Path, allow_dirty: bool) -> None:
     if answers_file.is_file() and not apply.PARSED.known(data_text):
         # Two long changelogs, neither parsed before (a fresh clone, CI): one
         # each, in this process and a forked one (``forked``), errors in order.
-        answers_text = answers_file.read_text()
-        if not apply.PARSED.known(answers_text):
+        if not apply.PARSED.known(answers_file.read_text()):
             jobs = [
                 partial(apply.PARSED.load, data_text, data_file),
-                partial(_recorded_with_template, answers_text, answers_file, repo),
+                partial(_recorded_with_template, repo),
             ]
             try:
                 data, answers = forked.run(jobs)
             except yaml.YAMLError:
                 data = None  # each is parsed again below, which says which is wrong
             else:
-                keep_recorded(repo, answers or {})
+                keep_recorded(repo, answers)
     if data is None:
         try:
             data = apply.PARSED.load(data_text, data_file)
